@@ -1,0 +1,18 @@
+// The HTTP API: controllers, the global guard, validation and the error filter.
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from '../auth/auth.module';
+import { HttpErrorFilter } from '../common/http-error.filter';
+import { createValidationPipe } from '../common/validation';
+import { HealthModule } from '../observability/health.module';
+import { ReferralsModule } from '../referrals/referrals.module';
+import { CoreModule } from './core.module';
+
+@Module({
+  imports: [CoreModule, AuthModule, HealthModule, ReferralsModule],
+  providers: [
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_FILTER, useClass: HttpErrorFilter },
+  ],
+})
+export class ApiModule {}

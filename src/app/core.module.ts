@@ -1,0 +1,32 @@
+// What both entry points share: configuration, logging, Postgres and the BullMQ connection.
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from '../config/app-config';
+import { appConfig, AppConfigModule } from '../config/config.module';
+import { buildDataSourceOptions } from '../database/data-source-options';
+import { loggerParams } from '../observability/logging';
+import { QueuesModule } from '../queues/queues.module';
+import { redisOptionsFromUrl } from '../queues/redis-connection';
+
+@Module({
+  imports: [
+    AppConfigModule,
+    LoggerModule.forRootAsync({ inject: [appConfig.KEY], useFactory: (config: AppConfig) => loggerParams(config) }),
+    TypeOrmModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => buildDataSourceOptions(config.databaseUrl),
+    }),
+    BullModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => ({
+        connection: redisOptionsFromUrl(config.redisUrl),
+        prefix: config.redisKeyPrefix,
+      }),
+    }),
+    QueuesModule,
+  ],
+  exports: [QueuesModule],
+})
+export class CoreModule {}

@@ -1,0 +1,18 @@
+// Settings every HTTP app gets, in production and in tests alike.
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+
+/** Options for NestFactory.create / createNestApplication. rawBody keeps callbacks byte-exact. */
+export const HTTP_APP_OPTIONS = { rawBody: true, bufferLogs: true } as const;
+
+/** Callbacks and API bodies are small; anything larger is refused with 413 before it is parsed. */
+export const JSON_BODY_LIMIT = '64kb';
+
+export function configureHttpApp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  express.useLogger(app.get(Logger));
+  express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  express.disable('x-powered-by');
+  app.enableShutdownHooks();
+}

@@ -1,0 +1,153 @@
+// The typed configuration every module reads: built once from the environment, then frozen.
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { ApiKeyEntry, parseApiKeys, splitList } from './config-validators';
+import {
+  EnvironmentVariables,
+  MpesaEnvironment,
+  ProcessRole,
+  TransactionType,
+} from './environment-variables';
+
+export interface MpesaConfig {
+  env: MpesaEnvironment;
+  baseUrl: string;
+  consumerKey: string;
+  consumerSecret: string;
+  shortcode: string;
+  passkey: string;
+  transactionType: TransactionType;
+  partyB: string;
+  callbackBaseUrl: string;
+  callbackToken: string;
+  callbackAllowedIps: string[];
+  timeoutMs: number;
+}
+
+export interface PaymentRules {
+  referralFeeKes: number;
+  autoStkOnPendingPayment: boolean;
+  stkMaxAttempts: number;
+  stkRetryBaseMs: number;
+  reconcileFirstQueryS: number;
+  reconcileIntervalS: number;
+  paymentExpiryS: number;
+}
+
+export interface AppConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  processRole: ProcessRole;
+  logLevel: string;
+  apiKeys: ApiKeyEntry[];
+  mpesa: MpesaConfig;
+  payments: PaymentRules;
+  simulator: { callbackDelayMs: number };
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Public Daraja sandbox values (DARAJA.md); only ever used in simulator mode. */
+export const SIMULATOR_DEFAULTS = {
+  apiKeys: 'admin:dev-admin-key,staff:dev-staff-key',
+  consumerKey: 'simulator-consumer-key',
+  consumerSecret: 'simulator-consumer-secret',
+  passkey: 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919',
+  callbackToken: 'dev-callback-token',
+} as const;
+
+const DARAJA_BASE_URLS: Record<Exclude<MpesaEnvironment, 'simulator'>, string> = {
+  sandbox: 'https://sandbox.safaricom.co.ke',
+  production: 'https://api.safaricom.co.ke',
+};
+
+/** Safaricom's published callback source addresses (DARAJA.md); the default allowlist in production. */
+export const SAFARICOM_CALLBACK_IPS = [
+  '196.201.214.200', '196.201.214.206', '196.201.213.114', '196.201.214.207',
+  '196.201.214.208', '196.201.213.44', '196.201.212.127', '196.201.212.138',
+  '196.201.212.129', '196.201.212.136', '196.201.212.74', '196.201.212.69',
+];
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)));
+}
+
+const stripTrailingSlash = (url: string) => url.replace(/\/+$/, '');
+
+export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
+  // An empty variable means "not set": docker-compose and shells often pass FOO= through.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const vars = plainToInstance(EnvironmentVariables, given, { excludeExtraneousValues: false });
+  const problems = describe(validateSync(vars, { skipMissingProperties: false }));
+  if (vars.PAYMENT_EXPIRY_S <= vars.RECONCILE_FIRST_QUERY_S && problems.length === 0) {
+    problems.push('PAYMENT_EXPIRY_S must be greater than RECONCILE_FIRST_QUERY_S');
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+
+  const simulator = vars.MPESA_ENV === 'simulator';
+  const apiKeys = parseApiKeys(vars.API_KEYS ?? SIMULATOR_DEFAULTS.apiKeys);
+  if (typeof apiKeys === 'string') throw new ConfigurationError([apiKeys]);
+  const localBase = `http://127.0.0.1:${vars.PORT}`;
+
+  const config: AppConfig = {
+    port: vars.PORT,
+    databaseUrl: vars.DATABASE_URL,
+    redisUrl: vars.REDIS_URL,
+    redisKeyPrefix: vars.REDIS_KEY_PREFIX,
+    processRole: vars.PROCESS_ROLE,
+    logLevel: vars.LOG_LEVEL,
+    apiKeys,
+    mpesa: {
+      env: vars.MPESA_ENV,
+      baseUrl: stripTrailingSlash(
+        vars.MPESA_BASE_URL ?? (simulator ? `${localBase}/simulator` : DARAJA_BASE_URLS[vars.MPESA_ENV as 'sandbox']),
+      ),
+      consumerKey: vars.MPESA_CONSUMER_KEY ?? SIMULATOR_DEFAULTS.consumerKey,
+      consumerSecret: vars.MPESA_CONSUMER_SECRET ?? SIMULATOR_DEFAULTS.consumerSecret,
+      shortcode: vars.MPESA_SHORTCODE,
+      passkey: vars.MPESA_PASSKEY ?? SIMULATOR_DEFAULTS.passkey,
+      transactionType: vars.MPESA_TRANSACTION_TYPE,
+      partyB: vars.MPESA_PARTY_B ?? vars.MPESA_SHORTCODE,
+      callbackBaseUrl: stripTrailingSlash(vars.MPESA_CALLBACK_BASE_URL ?? localBase),
+      callbackToken: vars.MPESA_CALLBACK_TOKEN ?? SIMULATOR_DEFAULTS.callbackToken,
+      callbackAllowedIps:
+        vars.MPESA_CALLBACK_ALLOWED_IPS !== undefined
+          ? splitList(vars.MPESA_CALLBACK_ALLOWED_IPS)
+          : vars.MPESA_ENV === 'production'
+            ? [...SAFARICOM_CALLBACK_IPS]
+            : [],
+      timeoutMs: vars.MPESA_TIMEOUT_MS,
+    },
+    payments: {
+      referralFeeKes: vars.REFERRAL_FEE_KES,
+      autoStkOnPendingPayment: vars.AUTO_STK_ON_PENDING_PAYMENT,
+      stkMaxAttempts: vars.STK_MAX_ATTEMPTS,
+      stkRetryBaseMs: vars.STK_RETRY_BASE_MS,
+      reconcileFirstQueryS: vars.RECONCILE_FIRST_QUERY_S,
+      reconcileIntervalS: vars.RECONCILE_INTERVAL_S,
+      paymentExpiryS: vars.PAYMENT_EXPIRY_S,
+    },
+    simulator: { callbackDelayMs: vars.SIMULATOR_CALLBACK_DELAY_MS },
+  };
+  return deepFreeze(config);
+}
+
+/** The callback URL Daraja is told to call: contract, "Processes and configuration". */
+export function callbackUrl(mpesa: MpesaConfig): string {
+  return `${mpesa.callbackBaseUrl}/api/stk-callback/${mpesa.callbackToken}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}

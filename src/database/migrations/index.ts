@@ -1,0 +1,5 @@
+// Migrations in the order they apply. Listed explicitly (no glob) so the compiled app, the CLI and
+// the tests run exactly the same set.
+import { CreateReferrals1763762400000 } from './1763762400000-create-referrals';
+
+export const MIGRATIONS = [CreateReferrals1763762400000];

@@ -1,0 +1,9 @@
+import { IsIn, IsOptional } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination';
+import { REFERRAL_STATUSES, ReferralStatus } from '../referral-status';
+
+export class ListReferralsQuery extends PageQueryDto {
+  @IsOptional()
+  @IsIn(REFERRAL_STATUSES, { message: `status must be one of: ${REFERRAL_STATUSES.join(', ')}` })
+  status?: ReferralStatus;
+}

@@ -1,0 +1,120 @@
+// Referral use cases: create, read, and move through the workflow with a history row per change.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import type { Principal } from '../auth/auth.decorators';
+import type { AppConfig } from '../config/app-config';
+import { InjectAppConfig } from '../config/config.module';
+import { DomainError, NotFoundError } from '../common/domain-error';
+import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
+import type { ChangeReferralStatusDto } from './dtos/change-referral-status.dto';
+import type { CreateReferralDto } from './dtos/create-referral.dto';
+import type { ListReferralsQuery } from './dtos/list-referrals.query';
+import { Referral } from './referral.entity';
+import { ReferralChangeSource, ReferralStatusChange } from './referral-status-change.entity';
+import type { ReferralStatus } from './referral-status';
+import { ReferralTransitionHooks } from './referral-transition-hooks';
+import { toReferralView, ReferralView } from './referral.view';
+import { checkTransition } from './referral-workflow';
+
+@Injectable()
+export class ReferralsService {
+  constructor(
+    @InjectRepository(Referral) private readonly referrals: Repository<Referral>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly hooks: ReferralTransitionHooks,
+    @InjectAppConfig() private readonly config: AppConfig,
+  ) {}
+
+  async create(dto: CreateReferralDto, principal: Principal): Promise<ReferralView> {
+    return this.dataSource.transaction(async (manager) => {
+      const referral = await manager.save(
+        manager.create(Referral, {
+          patientName: dto.patientName,
+          patientPhone: dto.patientPhone ?? null,
+          referringFacility: dto.referringFacility ?? null,
+          receivingFacility: dto.receivingFacility ?? null,
+          reason: dto.reason ?? null,
+          amount: dto.amount ?? this.config.payments.referralFeeKes,
+          status: 'pending-admin',
+        }),
+      );
+      await this.recordChange(manager, referral.id, null, 'pending-admin', 'api', principal.role, null);
+      // Re-read so generated columns (seq, timestamps) come back as Postgres stored them.
+      return toReferralView(await manager.findOneByOrFail(Referral, { id: referral.id }));
+    });
+  }
+
+  async list(query: ListReferralsQuery): Promise<Page<ReferralView>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(query.cursor);
+    const qb = this.referrals.createQueryBuilder('r').orderBy('r.seq', 'DESC').limit(limit + 1);
+    if (query.status) qb.andWhere('r.status = :status', { status: query.status });
+    if (after) qb.andWhere('r.seq < :after', { after });
+    return toPage(await qb.getMany(), limit, toReferralView);
+  }
+
+  async get(id: string): Promise<ReferralView> {
+    return toReferralView(await this.findOrFail(this.referrals.manager, id));
+  }
+
+  async changeStatus(id: string, dto: ChangeReferralStatusDto, principal: Principal): Promise<ReferralView> {
+    return this.dataSource.transaction(async (manager) => {
+      const referral = await this.lockForUpdate(manager, id);
+      const from = referral.status;
+      const to = dto.status;
+      const check = checkTransition(from, to, principal.role);
+      if (!check.allowed && check.reason === 'admin-only') {
+        throw new DomainError('FORBIDDEN', `Only an admin can move a referral from ${from} to ${to}`);
+      }
+      if (!check.allowed) {
+        throw new DomainError('INVALID_TRANSITION', `A referral cannot move from ${from} to ${to}`, { from, to });
+      }
+      if (dto.stkPhoneNumber !== undefined && to !== 'pending-payment') {
+        throw validationError('stkPhoneNumber', 'stkPhoneNumber is only accepted when moving to pending-payment');
+      }
+      if (to === 'pending-payment') {
+        const phone = dto.stkPhoneNumber ?? referral.stkPhoneNumber;
+        if (!phone) throw validationError('stkPhoneNumber', 'stkPhoneNumber is required to move a referral to pending-payment');
+        referral.stkPhoneNumber = phone;
+      }
+
+      const context = { manager, referral, from, to, role: principal.role };
+      await this.hooks.runBefore(context);
+      referral.status = to;
+      await manager.save(referral);
+      await this.recordChange(manager, referral.id, from, to, 'api', principal.role, dto.reason ?? null);
+      await this.hooks.runAfter(context);
+      return toReferralView(await manager.findOneByOrFail(Referral, { id }));
+    });
+  }
+
+  /** Reads and locks a referral inside the caller's transaction; payments use it to serialise per referral. */
+  async lockForUpdate(manager: EntityManager, id: string): Promise<Referral> {
+    const referral = await manager.findOne(Referral, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!referral) throw new NotFoundError('Referral', id);
+    return referral;
+  }
+
+  async findOrFail(manager: EntityManager, id: string): Promise<Referral> {
+    const referral = await manager.findOneBy(Referral, { id });
+    if (!referral) throw new NotFoundError('Referral', id);
+    return referral;
+  }
+
+  async recordChange(
+    manager: EntityManager,
+    referralId: string,
+    from: ReferralStatus | null,
+    to: ReferralStatus,
+    source: ReferralChangeSource,
+    actorRole: string | null,
+    reason: string | null,
+  ): Promise<void> {
+    await manager.insert(ReferralStatusChange, { referralId, fromStatus: from, toStatus: to, source, actorRole, reason });
+  }
+}
+
+function validationError(field: string, message: string): DomainError {
+  return new DomainError('VALIDATION_FAILED', message, { fields: [{ field, messages: [message] }] });
+}

@@ -1,0 +1,59 @@
+// Boots the real API (optionally with the worker) against this file's own database and Redis
+// prefix, configured exactly as main.ts configures it.
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { DataSource } from 'typeorm';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { AppModule } from '../../src/app/app.module';
+import { configureHttpApp, HTTP_APP_OPTIONS } from '../../src/app/http-app';
+import { createTestDatabase, testRedisPrefix } from './test-database';
+import { TEST_REDIS_URL } from './test-env';
+
+export const ADMIN_KEY = 'test-admin-key';
+export const STAFF_KEY = 'test-staff-key';
+
+export interface TestApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  databaseUrl: string;
+  redisPrefix: string;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  role?: 'api' | 'all';
+  env?: Record<string, string>;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const databaseUrl = await createTestDatabase();
+  const redisPrefix = testRedisPrefix();
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: redisPrefix,
+    API_KEYS: `admin:${ADMIN_KEY},staff:${STAFF_KEY}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PROCESS_ROLE: options.role ?? 'api',
+    ...options.env,
+  });
+  try {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRole(options.role ?? 'api')] }).compile();
+    const app = moduleRef.createNestApplication(HTTP_APP_OPTIONS);
+    configureHttpApp(app);
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address() as { port: number };
+    return {
+      app,
+      dataSource: app.get<DataSource>(getDataSourceToken()),
+      databaseUrl,
+      redisPrefix,
+      baseUrl: `http://127.0.0.1:${address.port}`,
+      close: () => app.close(),
+    };
+  } finally {
+    process.env = saved;
+  }
+}
