@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   if (config.processRole === 'worker') return startWorker();
   await ensureDatabaseExists(config.databaseUrl);
   await runMigrations(config.databaseUrl);
-  const app = await NestFactory.create(AppModule.forRole(config.processRole), HTTP_APP_OPTIONS);
+  const app = await NestFactory.create(AppModule.forConfig(config), HTTP_APP_OPTIONS);
   configureHttpApp(app);
   await app.listen(config.port);
 }

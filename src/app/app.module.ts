@@ -1,12 +1,17 @@
-// Chooses what one process runs from PROCESS_ROLE: the API, the worker, or both (`all`).
+// Chooses what one process runs from the configuration: the API, the worker, or both (`all`),
+// and mounts the Daraja simulator only in simulator mode.
 import { DynamicModule, Module } from '@nestjs/common';
-import type { ProcessRole } from '../config/environment-variables';
+import type { AppConfig } from '../config/app-config';
 import { ApiModule } from './api.module';
 import { WorkerModule } from './worker.module';
 
 @Module({})
 export class AppModule {
-  static forRole(role: Exclude<ProcessRole, 'worker'>): DynamicModule {
-    return { module: AppModule, imports: role === 'all' ? [ApiModule, WorkerModule] : [ApiModule] };
+  static forConfig(config: AppConfig): DynamicModule {
+    if (config.processRole === 'worker') throw new Error('The worker role runs without HTTP: use WorkerModule');
+    return {
+      module: AppModule,
+      imports: [ApiModule, ...(config.processRole === 'all' ? [WorkerModule] : [])],
+    };
   }
 }

@@ -2,6 +2,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { ParameterFreeTypeOrmLogger } from './typeorm-logger';
 
 export function buildDataSourceOptions(databaseUrl: string): DataSourceOptions {
   return {
@@ -15,6 +16,7 @@ export function buildDataSourceOptions(databaseUrl: string): DataSourceOptions {
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     extra: { max: 20, connectionTimeoutMillis: 5000 },
-    logging: ['error', 'warn'],
+    logger: new ParameterFreeTypeOrmLogger(),
+    maxQueryExecutionTime: 1000,
   };
 }

@@ -1,11 +1,14 @@
 // Boots the real API (optionally with the worker) against this file's own database and Redis
 // prefix, configured exactly as main.ts configures it.
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { AppModule } from '../../src/app/app.module';
 import { configureHttpApp, HTTP_APP_OPTIONS } from '../../src/app/http-app';
+import { loadAppConfig } from '../../src/config/app-config';
 import { createTestDatabase, testRedisPrefix } from './test-database';
 import { TEST_REDIS_URL } from './test-env';
 
@@ -26,11 +29,22 @@ export interface TestAppOptions {
   env?: Record<string, string>;
 }
 
+/** A port nobody listens on now, so config defaults that derive from PORT point at this app. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();
   const redisPrefix = testRedisPrefix();
+  const port = await freePort();
   const saved = { ...process.env };
   Object.assign(process.env, {
+    PORT: String(port),
     DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: redisPrefix,
@@ -40,17 +54,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   });
   try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRole(options.role ?? 'api')] }).compile();
+    const config = loadAppConfig(process.env);
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
     const app = moduleRef.createNestApplication(HTTP_APP_OPTIONS);
     configureHttpApp(app);
-    await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address() as { port: number };
+    await app.listen(port, '127.0.0.1');
     return {
       app,
       dataSource: app.get<DataSource>(getDataSourceToken()),
       databaseUrl,
       redisPrefix,
-      baseUrl: `http://127.0.0.1:${address.port}`,
+      baseUrl: `http://127.0.0.1:${port}`,
       close: () => app.close(),
     };
   } finally {

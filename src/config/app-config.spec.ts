@@ -1,0 +1,126 @@
+import { ConfigurationError, loadAppConfig, SAFARICOM_CALLBACK_IPS } from './app-config';
+
+const productionSecrets = {
+  MPESA_ENV: 'production',
+  API_KEYS: 'admin:prod-admin-key-000000,staff:prod-staff-key-000000',
+  MPESA_CALLBACK_TOKEN: 'a-long-random-callback-token',
+  MPESA_CONSUMER_KEY: 'ck',
+  MPESA_CONSUMER_SECRET: 'cs',
+  MPESA_PASSKEY: 'pk',
+};
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('loadAppConfig', () => {
+  it('starts in simulator mode with dev defaults when nothing is set', () => {
+    const config = loadAppConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.processRole).toBe('all');
+    expect(config.databaseUrl).toBe('postgres://postgres@127.0.0.1:5432/referral_payments');
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.apiKeys).toEqual([
+      { role: 'admin', key: 'dev-admin-key' },
+      { role: 'staff', key: 'dev-staff-key' },
+    ]);
+    expect(config.mpesa.env).toBe('simulator');
+    expect(config.mpesa.baseUrl).toBe('http://127.0.0.1:3000/simulator');
+    expect(config.mpesa.shortcode).toBe('174379');
+    expect(config.mpesa.partyB).toBe('174379');
+    expect(config.mpesa.transactionType).toBe('CustomerPayBillOnline');
+    expect(config.mpesa.callbackBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(config.mpesa.callbackAllowedIps).toEqual([]);
+    expect(config.payments).toEqual({
+      referralFeeKes: 1000,
+      autoStkOnPendingPayment: true,
+      stkMaxAttempts: 5,
+      stkRetryBaseMs: 2000,
+      reconcileFirstQueryS: 90,
+      reconcileIntervalS: 30,
+      paymentExpiryS: 86400,
+    });
+  });
+
+  it('derives the simulator URLs from PORT and parses typed values', () => {
+    const config = loadAppConfig({ PORT: '4100', AUTO_STK_ON_PENDING_PAYMENT: 'false', STK_MAX_ATTEMPTS: '3', MPESA_PARTY_B: '600000' });
+    expect(config.mpesa.baseUrl).toBe('http://127.0.0.1:4100/simulator');
+    expect(config.mpesa.callbackBaseUrl).toBe('http://127.0.0.1:4100');
+    expect(config.payments.autoStkOnPendingPayment).toBe(false);
+    expect(config.payments.stkMaxAttempts).toBe(3);
+    expect(config.mpesa.partyB).toBe('600000');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadAppConfig({ PORT: '', API_KEYS: ' ' }).port).toBe(3000);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PROCESS_ROLE', 'scheduler'],
+    ['MPESA_ENV', 'staging'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['REDIS_URL', 'http://x'],
+    ['MPESA_SHORTCODE', '12'],
+    ['MPESA_TRANSACTION_TYPE', 'Bogus'],
+    ['MPESA_BASE_URL', 'not a url'],
+    ['MPESA_CALLBACK_ALLOWED_IPS', '196.201.214.200,not-an-ip'],
+    ['REFERRAL_FEE_KES', '10.5'],
+    ['REFERRAL_FEE_KES', '0'],
+    ['AUTO_STK_ON_PENDING_PAYMENT', 'maybe'],
+    ['STK_MAX_ATTEMPTS', '0'],
+    ['STK_RETRY_BASE_MS', '-1'],
+    ['RECONCILE_INTERVAL_S', '0'],
+    ['API_KEYS', 'root:abc'],
+    ['API_KEYS', 'admin:'],
+  ])('refuses %s=%s and names the variable', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.join('\n')).toContain(name);
+  });
+
+  it('never echoes an API key in its messages', () => {
+    const problems = problemsOf({ API_KEYS: 'admin:super-secret-1,admin:super-secret-1' });
+    expect(problems.join('\n')).not.toContain('super-secret-1');
+  });
+
+  it('refuses an expiry that comes before the first status query', () => {
+    expect(problemsOf({ RECONCILE_FIRST_QUERY_S: '600', PAYMENT_EXPIRY_S: '60' }).join()).toContain('PAYMENT_EXPIRY_S');
+  });
+
+  it.each(['API_KEYS', 'MPESA_CALLBACK_TOKEN', 'MPESA_CONSUMER_KEY', 'MPESA_CONSUMER_SECRET', 'MPESA_PASSKEY'])(
+    'outside simulator mode, a missing %s stops start-up',
+    (secret) => {
+      for (const env of ['sandbox', 'production']) {
+        const vars: NodeJS.ProcessEnv = { ...productionSecrets, MPESA_ENV: env };
+        delete vars[secret];
+        expect(problemsOf(vars).join('\n')).toContain(secret);
+      }
+    },
+  );
+
+  it('in production uses Safaricom URLs and allowlist by default', () => {
+    const config = loadAppConfig(productionSecrets);
+    expect(config.mpesa.baseUrl).toBe('https://api.safaricom.co.ke');
+    expect(config.mpesa.callbackAllowedIps).toEqual(SAFARICOM_CALLBACK_IPS);
+    expect(loadAppConfig({ ...productionSecrets, MPESA_ENV: 'sandbox' }).mpesa.baseUrl).toBe('https://sandbox.safaricom.co.ke');
+  });
+
+  it('honours an explicit allowlist, including CIDR ranges', () => {
+    const config = loadAppConfig({ ...productionSecrets, MPESA_CALLBACK_ALLOWED_IPS: '10.0.0.0/8, ::1' });
+    expect(config.mpesa.callbackAllowedIps).toEqual(['10.0.0.0/8', '::1']);
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadAppConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.mpesa)).toBe(true);
+  });
+});
