@@ -1,0 +1,33 @@
+import { scenarioForPhone } from './simulator-scenarios';
+
+describe('scenarioForPhone', () => {
+  it.each([
+    ['254708374149', 'success', 0],
+    ['254712345678', 'success', 0],
+    ['254110000101', 'success', 0], // a 2541 number is never a scenario number
+    ['254700000000', 'success', 0],
+    ['254700000999', 'success', 0], // unused code
+    ['254700000101', 'insufficient-funds', 1],
+    ['254700000102', 'cancelled', 1032],
+    ['254700000103', 'unreachable', 1037],
+    ['254700000104', 'wrong-pin', 2001],
+    ['254700000105', 'expired', 1019],
+    ['254700000108', 'operator-missing', 'SFC_IC0003'],
+  ])('%s is %s', (phone, name, resultCode) => {
+    expect(scenarioForPhone(phone)).toMatchObject({ name, resultCode });
+  });
+
+  it('decodes refusal numbers 3KN: kind K, N refusals, N = 0 forever', () => {
+    expect(scenarioForPhone('254700000312').refusal).toMatchObject({ errorCode: '500.003.02', times: 2, errorMessage: 'Error Occurred: Spike Arrest Violation' });
+    expect(scenarioForPhone('254700000321').refusal).toMatchObject({ errorCode: '500.003.02', times: 1, errorMessage: expect.stringMatching(/System is busy/) });
+    expect(scenarioForPhone('254700000331').refusal).toMatchObject({ errorCode: '500.001.1001', times: 1 });
+    expect(scenarioForPhone('254700000340').refusal).toMatchObject({ errorCode: '500.003.03', times: 0 });
+    expect(scenarioForPhone('254700000361').refusal).toBeNull();
+  });
+
+  it('marks the fault numbers', () => {
+    expect(scenarioForPhone('254700000201').callback).toBe('never');
+    expect(scenarioForPhone('254700000501').answer).toBe('never');
+    expect(scenarioForPhone('254700000602')).toMatchObject({ processingForm: 'result-4999', slowPrompt: true });
+  });
+});

@@ -1,0 +1,69 @@
+// Knobs tests and demos may turn at run time (POST /simulator/settings); reset restores the config's values.
+import { Injectable } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
+
+export interface SimulatorSettingsValues {
+  /** lifetime of issued tokens; Daraja's is 3599 s */
+  tokenTtlSeconds: number;
+  /** real answers send expires_in as a string, the 3.0 docs as a number */
+  expiresInAsNumber: boolean;
+  /** time from an accepted push to the customer's answer and its callback */
+  callbackDelayMs: number;
+  /** Daraja "may" invalidate the previous token when it issues a new one; off by default */
+  newTokenRevokesOld: boolean;
+}
+
+/** A late callback (and a slow prompt) takes this many normal delays, and at least LATE_MIN_MS. */
+export const LATE_FACTOR = 10;
+export const LATE_MIN_MS = 1000;
+
+@Injectable()
+export class SimulatorSettings {
+  private values: SimulatorSettingsValues;
+
+  constructor(@InjectAppConfig() private readonly config: AppConfig) {
+    this.values = this.defaults();
+  }
+
+  get current(): Readonly<SimulatorSettingsValues> {
+    return this.values;
+  }
+
+  get lateDelayMs(): number {
+    return Math.max(this.values.callbackDelayMs * LATE_FACTOR, LATE_MIN_MS);
+  }
+
+  /** The push answer of the "late answer" scenario arrives after the client (same config) has given up. */
+  get lateAnswerMs(): number {
+    return this.config.mpesa.timeoutMs + 1000;
+  }
+
+  /** Returns an error text, or null when every given value was applied. */
+  update(input: unknown): string | null {
+    if (!input || typeof input !== 'object' || Array.isArray(input)) return 'body must be a JSON object';
+    const next = { ...this.values };
+    for (const [key, value] of Object.entries(input)) {
+      if (key === 'tokenTtlSeconds' && Number.isInteger(value) && (value as number) >= 1) next.tokenTtlSeconds = value as number;
+      else if (key === 'callbackDelayMs' && Number.isInteger(value) && (value as number) >= 0) next.callbackDelayMs = value as number;
+      else if (key === 'expiresInAsNumber' && typeof value === 'boolean') next.expiresInAsNumber = value;
+      else if (key === 'newTokenRevokesOld' && typeof value === 'boolean') next.newTokenRevokesOld = value;
+      else return `invalid setting ${key}`;
+    }
+    this.values = next;
+    return null;
+  }
+
+  reset(): void {
+    this.values = this.defaults();
+  }
+
+  private defaults(): SimulatorSettingsValues {
+    return {
+      tokenTtlSeconds: 3599,
+      expiresInAsNumber: false,
+      callbackDelayMs: this.config.simulator.callbackDelayMs,
+      newTokenRevokesOld: false,
+    };
+  }
+}
