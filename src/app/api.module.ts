@@ -5,11 +5,13 @@ import { AuthModule } from '../auth/auth.module';
 import { HttpErrorFilter } from '../common/http-error.filter';
 import { createValidationPipe } from '../common/validation';
 import { HealthModule } from '../observability/health.module';
+import { IdempotencyModule } from '../common/idempotency/idempotency.module';
+import { PaymentsModule } from '../payments/payments.module';
 import { ReferralsModule } from '../referrals/referrals.module';
 import { CoreModule } from './core.module';
 
 @Module({
-  imports: [CoreModule, AuthModule, HealthModule, ReferralsModule],
+  imports: [CoreModule, AuthModule, HealthModule, IdempotencyModule, ReferralsModule, PaymentsModule],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: HttpErrorFilter },

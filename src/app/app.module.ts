@@ -2,6 +2,7 @@
 // and mounts the Daraja simulator only in simulator mode.
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
+import { SimulatorModule } from '../mpesa/simulator/simulator.module';
 import { ApiModule } from './api.module';
 import { WorkerModule } from './worker.module';
 
@@ -11,7 +12,12 @@ export class AppModule {
     if (config.processRole === 'worker') throw new Error('The worker role runs without HTTP: use WorkerModule');
     return {
       module: AppModule,
-      imports: [ApiModule, ...(config.processRole === 'all' ? [WorkerModule] : [])],
+      imports: [
+        ApiModule,
+        ...(config.processRole === 'all' ? [WorkerModule] : []),
+        // Not even registered outside simulator mode: no /simulator route exists there.
+        ...(config.mpesa.env === 'simulator' ? [SimulatorModule] : []),
+      ],
     };
   }
 }

@@ -2,6 +2,9 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import type { AppConfig } from '../config/app-config';
+import { appConfig } from '../config/config.module';
+import { CALLBACK_PATH_PREFIX, createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
 
 /** Options for NestFactory.create / createNestApplication. rawBody keeps callbacks byte-exact. */
 export const HTTP_APP_OPTIONS = { rawBody: true, bufferLogs: true } as const;
@@ -11,7 +14,10 @@ export const JSON_BODY_LIMIT = '64kb';
 
 export function configureHttpApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
+  const config = app.get<AppConfig>(appConfig.KEY);
   express.useLogger(app.get(Logger));
+  // Before the body parser: a forged or misdirected callback is refused without reading its body.
+  express.use(CALLBACK_PATH_PREFIX, createCallbackGate(config.mpesa));
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   express.disable('x-powered-by');
   app.enableShutdownHooks();

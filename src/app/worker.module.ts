@@ -1,6 +1,8 @@
 // The worker: BullMQ processors and schedulers. Processors are providers of this module only.
 import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../common/idempotency/idempotency.module';
+import { PaymentsWorkerModule } from '../payments/payments-worker.module';
 import { CoreModule } from './core.module';
 
-@Module({ imports: [CoreModule] })
+@Module({ imports: [CoreModule, IdempotencyModule, PaymentsWorkerModule] })
 export class WorkerModule {}

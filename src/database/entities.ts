@@ -1,5 +1,9 @@
 // Every entity, listed once: the app and the TypeORM CLI load the same set.
+import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
+import { MpesaCallback } from '../payments/callbacks/mpesa-callback.entity';
+import { Payment } from '../payments/payment.entity';
+import { PaymentEvent } from '../payments/payment-event.entity';
 import { Referral } from '../referrals/referral.entity';
 import { ReferralStatusChange } from '../referrals/referral-status-change.entity';
 
-export const ENTITIES = [Referral, ReferralStatusChange];
+export const ENTITIES = [Referral, ReferralStatusChange, Payment, PaymentEvent, MpesaCallback, IdempotencyKey];

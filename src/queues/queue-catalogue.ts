@@ -5,8 +5,10 @@ import type { JobsOptions } from 'bullmq';
 export const QUEUES = {
   /** Sends one STK push for one payment. */
   stkPush: 'stk-push',
-  /** Periodic sweep: status queries for stale pending payments, expiry. */
+  /** Periodic: status queries for stale pending payments, expiry. */
   reconcile: 'reconcile',
+  /** Periodic: republish owed pushes, finish abandoned sends, apply leftover callbacks. */
+  sweep: 'payment-sweep',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -15,6 +17,7 @@ export const ALL_QUEUES: QueueName[] = Object.values(QUEUES);
 export const JOBS = {
   sendStkPush: 'send-stk-push',
   reconcileSweep: 'reconcile-sweep',
+  paymentSweep: 'payment-sweep',
 } as const;
 
 export interface SendStkPushJob {

@@ -14,6 +14,8 @@ export interface ReferralTransitionContext {
   from: ReferralStatus;
   to: ReferralStatus;
   role: ApiRole;
+  /** Work to run once the transaction has committed (e.g. publishing a job for a row it wrote). */
+  afterCommit(work: () => Promise<unknown>): void;
 }
 
 export interface ReferralTransitionHook {

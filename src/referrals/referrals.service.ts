@@ -59,7 +59,8 @@ export class ReferralsService {
   }
 
   async changeStatus(id: string, dto: ChangeReferralStatusDto, principal: Principal): Promise<ReferralView> {
-    return this.dataSource.transaction(async (manager) => {
+    const afterCommit: (() => Promise<unknown>)[] = [];
+    const view = await this.dataSource.transaction(async (manager) => {
       const referral = await this.lockForUpdate(manager, id);
       const from = referral.status;
       const to = dto.status;
@@ -79,7 +80,7 @@ export class ReferralsService {
         referral.stkPhoneNumber = phone;
       }
 
-      const context = { manager, referral, from, to, role: principal.role };
+      const context = { manager, referral, from, to, role: principal.role, afterCommit: (work: () => Promise<unknown>) => afterCommit.push(work) };
       await this.hooks.runBefore(context);
       referral.status = to;
       await manager.save(referral);
@@ -87,6 +88,8 @@ export class ReferralsService {
       await this.hooks.runAfter(context);
       return toReferralView(await manager.findOneByOrFail(Referral, { id }));
     });
+    for (const work of afterCommit) await work();
+    return view;
   }
 
   /** Reads and locks a referral inside the caller's transaction; payments use it to serialise per referral. */
@@ -100,6 +103,22 @@ export class ReferralsService {
     const referral = await manager.findOneBy(Referral, { id });
     if (!referral) throw new NotFoundError('Referral', id);
     return referral;
+  }
+
+  /**
+   * A payment of this referral completed: the referral becomes `paid` with `paidAt`, in the
+   * caller's transaction. Already paid or confirmed: nothing changes.
+   */
+  async markPaidByPayment(manager: EntityManager, referralId: string, source: ReferralChangeSource, paymentId: string): Promise<void> {
+    const referral = await this.lockForUpdate(manager, referralId);
+    if (referral.status === 'paid' || referral.status === 'confirmed') return;
+    await manager.update(Referral, { id: referralId }, { status: 'paid', paidAt: () => 'now()' });
+    await this.recordChange(manager, referralId, referral.status, 'paid', source, null, `payment ${paymentId} completed`);
+  }
+
+  /** Daraja accepted an STK push for this referral. */
+  async countAcceptedPush(manager: EntityManager, referralId: string): Promise<void> {
+    await manager.increment(Referral, { id: referralId }, 'stkSentCount', 1);
   }
 
   async recordChange(

@@ -1,5 +1,6 @@
 // Migrations in the order they apply. Listed explicitly (no glob) so the compiled app, the CLI and
 // the tests run exactly the same set.
 import { CreateReferrals1763762400000 } from './1763762400000-create-referrals';
+import { CreatePayments1763766000000 } from './1763766000000-create-payments';
 
-export const MIGRATIONS = [CreateReferrals1763762400000];
+export const MIGRATIONS = [CreateReferrals1763762400000, CreatePayments1763766000000];

@@ -1,0 +1,80 @@
+// Idempotency-Key on the POSTs that start a payment: the same key and body within 24 h gets the
+// first answer back and starts nothing; the same key with another body 422; while the first
+// request is still running, 409.
+import { createHash } from 'node:crypto';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { DomainError } from '../domain-error';
+import { errorToBody } from '../error-body';
+import { IdempotencyStore } from './idempotency.store';
+
+const KEY_FORMAT = /^[\x21-\x7e]{1,200}$/;
+
+/** Thrown to send a remembered answer as it was; the error filter writes it out unchanged. */
+export class ReplayedResponse {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly store: IdempotencyStore) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<Request & { id?: string }>();
+    const response = context.switchToHttp().getResponse<Response>();
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return next.handle();
+    return from(this.handle(typeof key === 'string' ? key : '', request, response, next));
+  }
+
+  private async handle(key: string, request: Request & { id?: string }, response: Response, next: CallHandler): Promise<unknown> {
+    if (!KEY_FORMAT.test(key)) {
+      throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 visible ASCII characters', {
+        fields: [{ field: 'Idempotency-Key', messages: ['must be 1 to 200 visible ASCII characters'] }],
+      });
+    }
+    const scope = `${request.method} ${request.path}`;
+    const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
+    const claim = await this.store.claim(scope, key, requestHash);
+    switch (claim.kind) {
+      case 'different-request':
+        throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
+      case 'in-progress':
+        throw new DomainError('IDEMPOTENCY_REQUEST_IN_PROGRESS', 'The first request with this Idempotency-Key is still running');
+      case 'replay':
+        response.setHeader('Idempotent-Replayed', 'true');
+        throw new ReplayedResponse(claim.status, claim.body);
+      case 'claimed':
+        break;
+    }
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      await this.store.complete(scope, key, response.statusCode, body);
+      return body;
+    } catch (error) {
+      const answer = errorToBody(error, request.id);
+      // A refusal (4xx) is an answer worth replaying; a crash is not: the client may try again.
+      if (answer.statusCode < 500) await this.store.complete(scope, key, answer.statusCode, answer);
+      else await this.store.release(scope, key);
+      throw error;
+    }
+  }
+}
+
+/** Marks a route as honouring Idempotency-Key. */
+export const Idempotent = () => UseInterceptors(IdempotencyInterceptor);

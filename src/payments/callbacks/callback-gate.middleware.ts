@@ -1,0 +1,52 @@
+// Runs before the body is even parsed: the secret path token (constant-time) and the optional
+// source allowlist. A wrong token looks exactly like an unknown route.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
+import type { NextFunction, Request, Response } from 'express';
+import type { MpesaConfig } from '../../config/app-config';
+
+export const CALLBACK_PATH_PREFIX = '/api/stk-callback';
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+function buildAllowlist(entries: readonly string[]): BlockList | null {
+  if (entries.length === 0) return null;
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address, prefix] = entry.split('/');
+    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) list.addAddress(address, type);
+    else list.addSubnet(address, Number(prefix), type);
+  }
+  return list;
+}
+
+/** Express gives "::ffff:1.2.3.4" for IPv4 peers on a dual-stack socket. */
+export function normaliseAddress(address: string | undefined): string | null {
+  if (!address) return null;
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+export function createCallbackGate(mpesa: MpesaConfig) {
+  const expected = digest(mpesa.callbackToken);
+  const allowlist = buildAllowlist(mpesa.callbackAllowedIps);
+
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // req.path is relative to the mount point: "/<token>".
+    const segments = req.path.split('/').filter(Boolean);
+    const presented = segments.length === 1 ? decodeURIComponent(segments[0]) : '';
+    if (!timingSafeEqual(digest(presented), expected)) {
+      res.status(404).json({ statusCode: 404, code: 'NOT_FOUND', message: `Cannot ${req.method} ${CALLBACK_PATH_PREFIX}` });
+      return;
+    }
+    if (allowlist) {
+      const source = normaliseAddress(req.ip ?? req.socket.remoteAddress);
+      const type = source && isIP(source) === 6 ? 'ipv6' : 'ipv4';
+      if (!source || !allowlist.check(source, type)) {
+        res.status(403).json({ statusCode: 403, code: 'FORBIDDEN', message: 'Callbacks are not accepted from this address' });
+        return;
+      }
+    }
+    next();
+  };
+}

@@ -1,0 +1,26 @@
+// Writes a payment's history rows; always called with the transaction that made the change.
+import type { EntityManager } from 'typeorm';
+import { PaymentEvent } from './payment-event.entity';
+import type { PaymentEventSource, PaymentStatus } from './payment-status';
+
+export interface PaymentEventInput {
+  paymentId: string;
+  type: string;
+  source: PaymentEventSource;
+  fromStatus?: PaymentStatus | null;
+  toStatus?: PaymentStatus | null;
+  actorRole?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+export async function recordPaymentEvent(manager: EntityManager, input: PaymentEventInput): Promise<void> {
+  await manager.insert(PaymentEvent, {
+    paymentId: input.paymentId,
+    type: input.type,
+    source: input.source,
+    fromStatus: input.fromStatus ?? null,
+    toStatus: input.toStatus ?? null,
+    actorRole: input.actorRole ?? null,
+    detail: (input.detail ?? {}) as PaymentEvent["detail"] & object,
+  });
+}

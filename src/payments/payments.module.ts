@@ -1,0 +1,32 @@
+// Payments on the API side: starting them, callbacks, tracking queries; shared services the
+// worker's processors use too.
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ReferralsModule } from '../referrals/referrals.module';
+import { QueuesModule } from '../queues/queues.module';
+import { CallbackApplicationService } from './callbacks/callback-application.service';
+import { CallbackIngestionService } from './callbacks/callback-ingestion.service';
+import { MpesaCallback } from './callbacks/mpesa-callback.entity';
+import { StkCallbackController } from './callbacks/stk-callback.controller';
+import { PaymentEvent } from './payment-event.entity';
+import { PaymentSettlementService } from './payment-settlement.service';
+import { Payment } from './payment.entity';
+import { PaymentsController, ReferralPaymentsController, StkPushController } from './payments.controller';
+import { PaymentsService } from './payments.service';
+import { PushDispatcher } from './push-dispatcher.service';
+import { ReferralPaymentHooks } from './referral-payment.hooks';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
+  controllers: [PaymentsController, ReferralPaymentsController, StkPushController, StkCallbackController],
+  providers: [
+    PaymentsService,
+    PaymentSettlementService,
+    PushDispatcher,
+    ReferralPaymentHooks,
+    CallbackIngestionService,
+    CallbackApplicationService,
+  ],
+  exports: [PaymentsService, PaymentSettlementService, PushDispatcher, CallbackApplicationService],
+})
+export class PaymentsModule {}

@@ -1,0 +1,149 @@
+// Starting payments and reading them. Every way of starting a payment comes through start().
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import type { Principal } from '../auth/auth.decorators';
+import { DomainError, NotFoundError } from '../common/domain-error';
+import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
+import { parseTimeRange } from '../common/time-range';
+import { normalizePhoneNumber } from '../mpesa/phone-number';
+import type { Referral } from '../referrals/referral.entity';
+import { ReferralsService } from '../referrals/referrals.service';
+import type { ListPaymentsQuery } from './dtos/list-payments.query';
+import { PaymentEvent } from './payment-event.entity';
+import { recordPaymentEvent } from './payment-events';
+import { Payment } from './payment.entity';
+import type { PaymentEventSource } from './payment-status';
+import { PaymentEventView, PaymentView, toPaymentEventView, toPaymentView } from './payment.view';
+import { PushDispatcher } from './push-dispatcher.service';
+
+export interface StartPaymentInput {
+  referralId: string;
+  phoneNumber?: string;
+  amount?: number;
+  retryOf?: string;
+}
+
+export interface StartPaymentContext {
+  source: PaymentEventSource;
+  actorRole: string | null;
+}
+
+const ONE_PENDING_INDEX = 'payments_one_pending_per_referral';
+
+@Injectable()
+export class PaymentsService {
+  constructor(
+    @InjectRepository(Payment) private readonly payments: Repository<Payment>,
+    @InjectRepository(PaymentEvent) private readonly events: Repository<PaymentEvent>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly referrals: ReferralsService,
+    private readonly dispatcher: PushDispatcher,
+  ) {}
+
+  /** Creates a pending payment and publishes its push once the row is committed. */
+  async start(input: StartPaymentInput, principal: Principal): Promise<PaymentView> {
+    const payment = await this.inTransactionGuardingOnePending(input.referralId, (manager) =>
+      this.createPending(manager, input, { source: 'api', actorRole: principal.role }),
+    );
+    await this.dispatcher.publish(payment.id);
+    return toPaymentView(payment);
+  }
+
+  /**
+   * Inside the caller's transaction (the referral is locked by it): checks the referral can take a
+   * payment and inserts it. The caller publishes the push after its commit.
+   */
+  async createPending(manager: EntityManager, input: StartPaymentInput, context: StartPaymentContext, lockedReferral?: Referral): Promise<Payment> {
+    const referral = lockedReferral ?? (await this.referrals.lockForUpdate(manager, input.referralId));
+    if (referral.status !== 'pending-payment') {
+      throw new DomainError('INVALID_TRANSITION', `A payment can only start while the referral is pending-payment (it is ${referral.status})`, {
+        referralStatus: referral.status,
+      });
+    }
+    const pending = await manager.findOne(Payment, { where: { referralId: referral.id, status: 'pending' } });
+    if (pending) throw paymentInProgress(pending.id);
+    const phoneNumber = input.phoneNumber ?? referral.stkPhoneNumber;
+    if (!phoneNumber || !normalizePhoneNumber(phoneNumber)) {
+      throw new DomainError('VALIDATION_FAILED', 'phoneNumber is required: the referral has no stkPhoneNumber', {
+        fields: [{ field: 'phoneNumber', messages: ['phoneNumber is required: the referral has no stkPhoneNumber'] }],
+      });
+    }
+    const inserted = await manager.save(
+      manager.create(Payment, {
+        referralId: referral.id,
+        phoneNumber: normalizePhoneNumber(phoneNumber) as string,
+        amount: input.amount ?? referral.amount,
+        status: 'pending',
+        pushState: 'queued',
+        retryOf: input.retryOf ?? null,
+      }),
+    );
+    await recordPaymentEvent(manager, {
+      paymentId: inserted.id,
+      type: input.retryOf ? 'retry-created' : 'created',
+      source: context.source,
+      toStatus: 'pending',
+      actorRole: context.actorRole,
+      detail: { amount: inserted.amount, ...(input.retryOf ? { retryOf: input.retryOf } : {}) },
+    });
+    return manager.findOneByOrFail(Payment, { id: inserted.id });
+  }
+
+  /**
+   * Runs `work` in a transaction and turns a lost race on the one-pending-payment index into the
+   * contract's 409 with the winner's id. (The referral lock serialises requests already; the index
+   * is the guarantee that holds even for code paths that forget to take it.)
+   */
+  async inTransactionGuardingOnePending<T>(referralId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.dataSource.transaction(work);
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { constraint?: string }).constraint === ONE_PENDING_INDEX) {
+        const pending = await this.payments.findOne({ where: { referralId, status: 'pending' } });
+        throw paymentInProgress(pending?.id ?? null);
+      }
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<PaymentView & { events: PaymentEventView[] }> {
+    const payment = await this.payments.findOneBy({ id });
+    if (!payment) throw new NotFoundError('Payment', id);
+    const events = await this.events.find({ where: { paymentId: id }, order: { id: 'ASC' } });
+    return { ...toPaymentView(payment), events: events.map(toPaymentEventView) };
+  }
+
+  async listForReferral(referralId: string): Promise<PaymentView[]> {
+    await this.referrals.findOrFail(this.payments.manager, referralId);
+    const rows = await this.payments.find({ where: { referralId }, order: { seq: 'DESC' } });
+    return rows.map(toPaymentView);
+  }
+
+  async list(query: ListPaymentsQuery): Promise<Page<PaymentView>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(query.cursor);
+    const range = parseTimeRange(query.from, query.to);
+    const qb = this.payments.createQueryBuilder('p').orderBy('p.seq', 'DESC').limit(limit + 1);
+    if (query.referralId) qb.andWhere('p.referral_id = :referralId', { referralId: query.referralId });
+    if (query.phoneNumber) qb.andWhere('p.phone_number = :phone', { phone: query.phoneNumber });
+    if (query.status) qb.andWhere('p.status = :status', { status: query.status });
+    if (range.from) qb.andWhere('p.created_at >= :from', { from: range.from });
+    if (range.to) qb.andWhere('p.created_at < :to', { to: range.to });
+    if (after) qb.andWhere('p.seq < :after', { after });
+    return toPage(await qb.getMany(), limit, toPaymentView);
+  }
+
+  /** Pending payments, oldest first: what an operator looks at first. */
+  async listPending(limitParam: number | undefined, cursor: string | undefined): Promise<Page<PaymentView>> {
+    const limit = limitParam ?? DEFAULT_PAGE_SIZE;
+    const after = decodeCursor(cursor);
+    const qb = this.payments.createQueryBuilder('p').where("p.status = 'pending'").orderBy('p.seq', 'ASC').limit(limit + 1);
+    if (after) qb.andWhere('p.seq > :after', { after });
+    return toPage(await qb.getMany(), limit, toPaymentView);
+  }
+}
+
+export function paymentInProgress(paymentId: string | null): DomainError {
+  return new DomainError('PAYMENT_IN_PROGRESS', 'The referral already has a pending payment', { paymentId });
+}

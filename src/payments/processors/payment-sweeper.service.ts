@@ -1,0 +1,100 @@
+// The safety net behind every fast path, run on a schedule by the worker. This is the "sweeper"
+// half of never losing an enqueue: a payment row with push_state 'queued' is itself the durable
+// record that a push is owed (no separate outbox table to keep in step), so a crash between the
+// commit and the publish only delays the push until the next sweep.
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
+import { IdempotencyStore } from '../../common/idempotency/idempotency.store';
+import { CallbackApplicationService } from '../callbacks/callback-application.service';
+import { recordPaymentEvent } from '../payment-events';
+import { PushDispatcher } from '../push-dispatcher.service';
+
+/** A queued push younger than this is left to the fast path (the API publishes right after commit). */
+const QUEUED_GRACE_MS = 10_000;
+/** A stored callback younger than this is being applied by the process that stored it. */
+const RECEIVED_GRACE_MS = 5_000;
+
+export interface SweepReport {
+  republished: number;
+  madeIndeterminate: number;
+  callbacksApplied: number;
+  idempotencyKeysPurged: number;
+}
+
+@Injectable()
+export class PaymentSweeper {
+  private readonly logger = new Logger(PaymentSweeper.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectAppConfig() private readonly config: AppConfig,
+    private readonly dispatcher: PushDispatcher,
+    private readonly callbacks: CallbackApplicationService,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  async sweep(): Promise<SweepReport> {
+    const report: SweepReport = {
+      republished: await this.republishOwedPushes(),
+      madeIndeterminate: await this.settleAbandonedSends(),
+      callbacksApplied: await this.applyOpenCallbacks(),
+      idempotencyKeysPurged: await this.idempotency.purgeExpired(),
+    };
+    if (report.republished || report.madeIndeterminate || report.callbacksApplied) this.logger.log(report, 'Sweep repaired leftovers');
+    return report;
+  }
+
+  private async republishOwedPushes(): Promise<number> {
+    const owed: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM payments WHERE status = 'pending' AND push_state = 'queued'
+         AND updated_at < now() - ($1::int * interval '1 millisecond') ORDER BY created_at LIMIT 1000`,
+      [QUEUED_GRACE_MS],
+    );
+    for (const { id } of owed) await this.dispatcher.republish(id);
+    return owed.length;
+  }
+
+  /**
+   * A push claimed for sending long ago whose job never recorded an answer (its worker died and
+   * BullMQ gave up on the stalled job): the prompt may be out, so it is indeterminate, never resent.
+   */
+  private async settleAbandonedSends(): Promise<number> {
+    const staleAfterMs = 2 * this.config.mpesa.timeoutMs + 60_000;
+    return this.dataSource.transaction(async (manager) => {
+      // TypeORM answers an UPDATE ... RETURNING with [rows, affectedCount].
+      const [rows]: [{ id: string }[], number] = await manager.query(
+        `UPDATE payments SET push_state = 'indeterminate', updated_at = now()
+          WHERE status = 'pending' AND push_state = 'sending' AND updated_at < now() - ($1::int * interval '1 millisecond')
+          RETURNING id`,
+        [staleAfterMs],
+      );
+      for (const { id } of rows) {
+        await recordPaymentEvent(manager, { paymentId: id, type: 'push-indeterminate', source: 'worker', detail: { reason: 'send never finished' } });
+      }
+      return rows.length;
+    });
+  }
+
+  private async applyOpenCallbacks(): Promise<number> {
+    let applied = 0;
+    for (const { id } of await this.callbacks.openCallbackIds('received', RECEIVED_GRACE_MS)) {
+      if ((await this.callbacks.apply(id)) !== null) applied++;
+    }
+    // Unmatched ones whose payment has since learnt its CheckoutRequestID, or whose push was lost.
+    const matchable: { id: string }[] = await this.dataSource.query(
+      `SELECT c.id FROM mpesa_callbacks c
+        WHERE c.state = 'unmatched' AND c.received_at > now() - interval '48 hours'
+          AND (EXISTS (SELECT 1 FROM payments p WHERE p.stk_request_id = c.checkout_request_id)
+               OR EXISTS (SELECT 1 FROM payments p WHERE p.status = 'pending' AND p.push_state = 'indeterminate' AND p.stk_request_id IS NULL))
+        ORDER BY c.received_at LIMIT 500`,
+    );
+    for (const { id } of matchable) {
+      const state = await this.callbacks.apply(id);
+      if (state !== null && state !== 'unmatched') applied++;
+    }
+    return applied;
+  }
+}

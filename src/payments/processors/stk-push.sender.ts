@@ -1,0 +1,172 @@
+// Sends the STK push of one payment, at most once per claim: a worker claims the push in the
+// database (push_state 'sending', attempts + 1) before the HTTP request, so a worker that dies
+// mid-request leaves evidence that the prompt may already be on the phone.
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/app-config';
+import { callbackUrl } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
+import { DarajaClient } from '../../mpesa/daraja.client';
+import { DarajaRequestError } from '../../mpesa/daraja-request.error';
+import type { StkPushResult } from '../../mpesa/daraja.types';
+import { ReferralsService } from '../../referrals/referrals.service';
+import { CallbackApplicationService } from '../callbacks/callback-application.service';
+import { recordPaymentEvent } from '../payment-events';
+import { Payment } from '../payment.entity';
+import { PaymentSettlementService } from '../payment-settlement.service';
+
+export type PushOutcome =
+  | { kind: 'not-owed'; reason: string }
+  | { kind: 'accepted'; checkoutRequestId: string }
+  | { kind: 'indeterminate'; reason: string }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'retry'; reason: string; retryAfterMs?: number };
+
+/** Shown on the customer's prompt (12 characters at most): lets the clinic find the referral. */
+export function accountReferenceFor(referralId: string): string {
+  return `REF${referralId.replace(/-/g, '').slice(0, 9).toUpperCase()}`;
+}
+const TRANSACTION_DESC = 'Referral fee';
+
+@Injectable()
+export class StkPushSender {
+  private readonly logger = new Logger(StkPushSender.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectAppConfig() private readonly config: AppConfig,
+    private readonly daraja: DarajaClient,
+    private readonly settlement: PaymentSettlementService,
+    private readonly referrals: ReferralsService,
+    private readonly callbacks: CallbackApplicationService,
+  ) {}
+
+  async send(paymentId: string): Promise<PushOutcome> {
+    const payment = await this.claim(paymentId);
+    if (!payment) return this.explainUnclaimable(paymentId);
+
+    let result: StkPushResult;
+    try {
+      result = await this.daraja.stkPush({
+        phoneNumber: payment.phoneNumber,
+        amount: payment.amount,
+        accountReference: accountReferenceFor(payment.referralId),
+        transactionDesc: TRANSACTION_DESC,
+        callbackUrl: callbackUrl(this.config.mpesa),
+      });
+    } catch (error) {
+      if (!(error instanceof DarajaRequestError)) throw error;
+      // Refused before any request left: nothing was pushed.
+      return this.fail(payment, `STK push not sent: ${error.message}`, { attempt: payment.attempts });
+    }
+
+    if (result.kind === 'accepted') return this.recordAccepted(payment, result.merchantRequestId, result.checkoutRequestId);
+    const detail = { attempt: payment.attempts, errorClass: result.errorClass, errorCode: result.errorCode, httpStatus: result.httpStatus, errorMessage: result.errorMessage };
+    switch (result.errorClass) {
+      case 'indeterminate':
+        return this.recordIndeterminate(payment, `no answer to the STK push: ${result.errorMessage}`, detail);
+      case 'permanent':
+        return this.fail(payment, `STK push refused by M-Pesa: ${result.errorMessage}`, detail);
+      case 'retryable':
+      case 'token':
+        if (payment.attempts >= this.config.payments.stkMaxAttempts) {
+          return this.fail(payment, `STK push failed after ${payment.attempts} attempts: ${result.errorMessage}`, detail);
+        }
+        return this.scheduleRetry(payment, result.errorMessage, result.retryAfterMs, detail);
+    }
+  }
+
+  /** Moves the push from queued to sending, counting the send; null when it is not ours to send. */
+  private async claim(paymentId: string): Promise<Payment | null> {
+    const rows: Payment[] = await this.dataSource
+      .createQueryBuilder()
+      .update(Payment)
+      .set({ pushState: 'sending', attempts: () => 'attempts + 1' })
+      .where("id = :id AND status = 'pending' AND push_state = 'queued'", { id: paymentId })
+      .returning('*')
+      .execute()
+      .then((r) => r.raw as Payment[]);
+    if (rows.length === 0) return null;
+    return this.dataSource.manager.findOneByOrFail(Payment, { id: paymentId });
+  }
+
+  private async explainUnclaimable(paymentId: string): Promise<PushOutcome> {
+    const payment = await this.dataSource.manager.findOneBy(Payment, { id: paymentId });
+    if (!payment) return { kind: 'not-owed', reason: 'payment not found' };
+    if (payment.status !== 'pending') return { kind: 'not-owed', reason: `payment already ${payment.status}` };
+    if (payment.pushState === 'sending') {
+      // An earlier run claimed this push and died before recording the answer: the prompt may be out.
+      return this.recordIndeterminate(payment, 'a worker stopped while sending the STK push', { attempt: payment.attempts });
+    }
+    return { kind: 'not-owed', reason: `push already ${payment.pushState}` };
+  }
+
+  private async recordAccepted(payment: Payment, merchantRequestId: string, checkoutRequestId: string): Promise<PushOutcome> {
+    const firstQueryAt = new Date(Date.now() + this.config.payments.reconcileFirstQueryS * 1000);
+    await this.dataSource.transaction(async (manager) => {
+      const updated = await manager
+        .createQueryBuilder()
+        .update(Payment)
+        .set({ pushState: 'accepted', stkRequestId: checkoutRequestId, merchantRequestId, nextQueryAt: firstQueryAt })
+        .where("id = :id AND push_state = 'sending'", { id: payment.id })
+        .execute();
+      if (!updated.affected) return;
+      await this.referrals.countAcceptedPush(manager, payment.referralId);
+      await recordPaymentEvent(manager, {
+        paymentId: payment.id,
+        type: 'push-accepted',
+        source: 'worker',
+        detail: { attempt: payment.attempts, checkoutRequestId, merchantRequestId },
+      });
+    });
+    this.logger.log({ paymentId: payment.id, attempt: payment.attempts }, 'STK push accepted');
+    // A callback that beat this answer is waiting; apply it now.
+    await this.callbacks.applyWaitingFor(checkoutRequestId);
+    return { kind: 'accepted', checkoutRequestId };
+  }
+
+  private async recordIndeterminate(payment: Payment, reason: string, detail: Record<string, unknown>): Promise<PushOutcome> {
+    await this.dataSource.transaction(async (manager) => {
+      const updated = await manager
+        .createQueryBuilder()
+        .update(Payment)
+        .set({ pushState: 'indeterminate' })
+        .where("id = :id AND status = 'pending' AND push_state = 'sending'", { id: payment.id })
+        .execute();
+      if (!updated.affected) return;
+      await recordPaymentEvent(manager, { paymentId: payment.id, type: 'push-indeterminate', source: 'worker', detail: { ...detail, reason } });
+    });
+    this.logger.warn({ paymentId: payment.id }, 'STK push answer lost; never resent, left for reconciliation');
+    // Its callback may already be here under a CheckoutRequestID we never learnt.
+    await this.callbacks.matchByPhoneAndAmount(payment.id);
+    return { kind: 'indeterminate', reason };
+  }
+
+  private async scheduleRetry(payment: Payment, reason: string, retryAfterMs: number | undefined, detail: Record<string, unknown>): Promise<PushOutcome> {
+    await this.dataSource.transaction(async (manager) => {
+      const updated = await manager
+        .createQueryBuilder()
+        .update(Payment)
+        .set({ pushState: 'queued' })
+        .where("id = :id AND status = 'pending' AND push_state = 'sending'", { id: payment.id })
+        .execute();
+      if (!updated.affected) return;
+      await recordPaymentEvent(manager, { paymentId: payment.id, type: 'push-retry', source: 'worker', detail: { ...detail, ...(retryAfterMs ? { retryAfterMs } : {}) } });
+    });
+    return { kind: 'retry', reason, retryAfterMs };
+  }
+
+  private async fail(payment: Payment, errorMessage: string, detail: Record<string, unknown>): Promise<PushOutcome> {
+    await this.dataSource.transaction((manager) =>
+      this.settlement.settle(
+        manager,
+        payment.id,
+        { status: 'failed', resultCode: null, resultDesc: null, errorMessage },
+        { source: 'worker', eventType: 'push-failed', detail },
+      ),
+    );
+    this.logger.warn({ paymentId: payment.id, attempt: payment.attempts }, 'STK push failed; payment failed');
+    return { kind: 'failed', reason: errorMessage };
+  }
+}
