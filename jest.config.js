@@ -28,8 +28,7 @@ module.exports = {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      // Waits are on real outcomes (a callback, a retry with backoff), bounded by each waitFor.
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/e2e-setup.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -68,7 +68,7 @@ export class PaymentSettlementService {
     await manager
       .createQueryBuilder()
       .update(Payment)
-      .set({ ...changes, ...(outcome.status === 'completed' ? { completedAt: () => 'COALESCE(completed_at, now())' } : {}) })
+      .set({ ...changes, completedAt: outcome.status === 'completed' ? () => 'COALESCE(completed_at, now())' : null })
       .where('id = :id', { id: payment.id })
       .execute();
     await recordPaymentEvent(manager, {

@@ -8,13 +8,28 @@ import { uuidParam } from '../referrals/referrals.controller';
 import { ListPaymentsQuery } from './dtos/list-payments.query';
 import { StartReferralPaymentDto } from './dtos/start-payment.dto';
 import { StkPushDto } from './dtos/stk-push.dto';
+import { PaymentAdminService } from './payment-admin.service';
 import { PaymentsService } from './payments.service';
+import { PaymentStatsService } from './stats/payment-stats.service';
+import { StatsQuery } from './dtos/stats.query';
+import { UpdatePaymentStatusDto } from './dtos/update-payment-status.dto';
+import { parseTimeRange } from '../common/time-range';
 
 @Controller('api/payments')
 export class PaymentsController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(
+    private readonly payments: PaymentsService,
+    private readonly admin: PaymentAdminService,
+    private readonly statistics: PaymentStatsService,
+  ) {}
 
   // Fixed paths first: they would otherwise be read as an :id.
+  @Get('stats')
+  @RequireRole('admin')
+  stats(@Query() query: StatsQuery) {
+    return this.statistics.stats(parseTimeRange(query.from, query.to));
+  }
+
   @Get('pending')
   @RequireRole('admin')
   pending(@Query() query: PageQueryDto) {
@@ -44,12 +59,35 @@ export class PaymentsController {
   get(@Param('id', uuidParam) id: string) {
     return this.payments.get(id);
   }
+
+  @Post(':id/retry')
+  @RequireRole('staff')
+  @HttpCode(202)
+  @Idempotent()
+  retry(@Param('id', uuidParam) id: string, @CurrentPrincipal() principal: Principal) {
+    return this.admin.retry(id, principal);
+  }
+}
+
+@Controller('api/update-payment-status')
+@RequireRole('admin')
+export class UpdatePaymentStatusController {
+  constructor(private readonly admin: PaymentAdminService) {}
+
+  @Post()
+  @HttpCode(200)
+  update(@Body() dto: UpdatePaymentStatusDto, @CurrentPrincipal() principal: Principal) {
+    return this.admin.updateStatus(dto, principal);
+  }
 }
 
 @Controller('api/referrals/:id/payments')
 @RequireRole('staff')
 export class ReferralPaymentsController {
-  constructor(private readonly payments: PaymentsService) {}
+  constructor(
+    private readonly payments: PaymentsService,
+    private readonly admin: PaymentAdminService,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -61,6 +99,14 @@ export class ReferralPaymentsController {
   @Get()
   list(@Param('id', uuidParam) referralId: string) {
     return this.payments.listForReferral(referralId);
+  }
+
+  /** Retries the referral's most recent failed payment. */
+  @Post('retry')
+  @HttpCode(202)
+  @Idempotent()
+  retry(@Param('id', uuidParam) referralId: string, @CurrentPrincipal() principal: Principal) {
+    return this.admin.retryLatestForReferral(referralId, principal);
   }
 }
 

@@ -11,14 +11,16 @@ import { StkCallbackController } from './callbacks/stk-callback.controller';
 import { PaymentEvent } from './payment-event.entity';
 import { PaymentSettlementService } from './payment-settlement.service';
 import { Payment } from './payment.entity';
-import { PaymentsController, ReferralPaymentsController, StkPushController } from './payments.controller';
+import { PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController } from './payments.controller';
+import { PaymentAdminService } from './payment-admin.service';
+import { PaymentStatsService } from './stats/payment-stats.service';
 import { PaymentsService } from './payments.service';
 import { PushDispatcher } from './push-dispatcher.service';
 import { ReferralPaymentHooks } from './referral-payment.hooks';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
-  controllers: [PaymentsController, ReferralPaymentsController, StkPushController, StkCallbackController],
+  controllers: [PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, StkCallbackController],
   providers: [
     PaymentsService,
     PaymentSettlementService,
@@ -26,7 +28,9 @@ import { ReferralPaymentHooks } from './referral-payment.hooks';
     ReferralPaymentHooks,
     CallbackIngestionService,
     CallbackApplicationService,
+    PaymentAdminService,
+    PaymentStatsService,
   ],
-  exports: [PaymentsService, PaymentSettlementService, PushDispatcher, CallbackApplicationService],
+  exports: [PaymentsService, PaymentSettlementService, PushDispatcher, CallbackApplicationService, PaymentStatsService],
 })
 export class PaymentsModule {}

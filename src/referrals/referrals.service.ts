@@ -116,6 +116,17 @@ export class ReferralsService {
     await this.recordChange(manager, referralId, referral.status, 'paid', source, null, `payment ${paymentId} completed`);
   }
 
+  /**
+   * An admin took back the only completed payment: a referral is `paid` exactly when it has a
+   * completed payment, so it returns to pending-payment. A confirmed referral is not reopened.
+   */
+  async markUnpaidByPayment(manager: EntityManager, referralId: string, paymentId: string, reason: string): Promise<void> {
+    const referral = await this.lockForUpdate(manager, referralId);
+    if (referral.status !== 'paid') return;
+    await manager.update(Referral, { id: referralId }, { status: 'pending-payment', paidAt: null });
+    await this.recordChange(manager, referralId, 'paid', 'pending-payment', 'admin', 'admin', `payment ${paymentId} no longer completed: ${reason}`);
+  }
+
   /** Daraja accepted an STK push for this referral. */
   async countAcceptedPush(manager: EntityManager, referralId: string): Promise<void> {
     await manager.increment(Referral, { id: referralId }, 'stkSentCount', 1);

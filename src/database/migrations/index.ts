@@ -2,5 +2,6 @@
 // the tests run exactly the same set.
 import { CreateReferrals1763762400000 } from './1763762400000-create-referrals';
 import { CreatePayments1763766000000 } from './1763766000000-create-payments';
+import { PaymentStats1763769600000 } from './1763769600000-payment-stats';
 
-export const MIGRATIONS = [CreateReferrals1763762400000, CreatePayments1763766000000];
+export const MIGRATIONS = [CreateReferrals1763762400000, CreatePayments1763766000000, PaymentStats1763769600000];
