@@ -1,5 +1,6 @@
 // Worker entry point: BullMQ processors and schedulers, no HTTP. Waits for an API process to migrate.
 import 'reflect-metadata';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadConfigOrExit } from './app/load-config-or-exit';
@@ -13,6 +14,7 @@ export async function startWorker(): Promise<void> {
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   await app.init();
+  new NestLogger('Worker').log('Worker started');
 }
 
 if (require.main === module) {
