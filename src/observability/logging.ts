@@ -3,15 +3,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
+import { scrubText, scrubValue } from './log-scrubber';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** Masks what must not reach logs in a URL: the callback token and phone numbers. */
-export function redactUrl(url: string): string {
-  return url
-    .replace(/(\/api\/stk-callback\/)[^/?#]+/, '$1[REDACTED]')
-    .replace(/\+?\d{6,}(\d{3})(?=\D|$)/g, (match, lastThree: string) => `${'*'.repeat(match.length - 3)}${lastThree}`);
-}
 
 export function loggerParams(config: AppConfig): Params {
   return {
@@ -25,8 +19,15 @@ export function loggerParams(config: AppConfig): Params {
       },
       autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUrl(req.url) }),
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: scrubText(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      // Every line, whoever wrote it: structured fields and message text are scrubbed alike.
+      formatters: { log: (object: Record<string, unknown>) => scrubValue(object) as Record<string, unknown> },
+      hooks: {
+        logMethod(args: unknown[], method: (...a: unknown[]) => void) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? scrubText(a) : a)));
+        },
       },
       redact: {
         paths: [

@@ -1,0 +1,37 @@
+// What must never reach a log line, removed from every line pino writes: secrets by field name,
+// phone numbers wherever they appear (all but the last three digits masked), the callback token
+// in URLs. Applied to structured fields and to message text alike.
+
+const SECRET_FIELD = /^(authorization|x-api-key|api[-_]?keys?|password|passkey|secret|consumer[-_]?secret|consumer[-_]?key|access[-_]?token|token|callback[-_]?token|cookie)$/i;
+
+/** Kenyan mobile numbers in any of the accepted forms, as a whole run of digits. */
+const PHONE = /(?<![\dA-Za-z])(\+?254|0)?([17]\d{5})(\d{3})(?!\d)/g;
+const CALLBACK_PATH = /(\/api\/stk-callback\/)[^/?#\s"]+/g;
+const MAX_DEPTH = 6;
+
+export function scrubText(text: string): string {
+  return text
+    .replace(CALLBACK_PATH, '$1[REDACTED]')
+    .replace(PHONE, (_match, prefix: string | undefined, middle: string, lastThree: string) => `${'*'.repeat((prefix ?? '').length + middle.length)}${lastThree}`);
+}
+
+export function scrubValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (typeof value === 'number') return Number.isInteger(value) && /^(254)?[17]\d{8}$/.test(String(value)) ? scrubText(String(value)) : value;
+  if (value === null || typeof value !== 'object' || depth >= MAX_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1));
+  if (value instanceof Error) return scrubError(value);
+  // Class instances (a raw request or response on its way to pino's serializers) are not walked:
+  // the serializers pick their fields, and the result is scrubbed in turn.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[key] = SECRET_FIELD.test(key) ? '[REDACTED]' : scrubValue(inner, depth + 1);
+  }
+  return out;
+}
+
+function scrubError(error: Error): Record<string, unknown> {
+  return { type: error.name, message: scrubText(error.message), stack: error.stack ? scrubText(error.stack) : undefined };
+}
