@@ -42,6 +42,10 @@ describe('splitStatsRange', () => {
       'hourly:2026-11-01T23:00:00.000Z..2026-11-02T01:00:00.000Z',
       'raw:2026-11-02T01:00:00.000Z..2026-11-02T01:20:00.000Z',
     ]);
+    expect(show(splitStatsRange(d('2026-11-01T10:10:00Z'), d('2026-11-01T11:50:00Z')))).toEqual([
+      'raw:2026-11-01T10:10:00.000Z..2026-11-01T11:00:00.000Z',
+      'raw:2026-11-01T11:00:00.000Z..2026-11-01T11:50:00.000Z',
+    ]);
     expect(show(splitStatsRange(d('2026-11-01T10:10:00Z'), d('2026-11-01T10:20:00Z')))).toEqual([
       'raw:2026-11-01T10:10:00.000Z..2026-11-01T10:20:00.000Z',
     ]);
@@ -52,9 +56,10 @@ describe('splitStatsRange', () => {
   });
 
   it('covers every instant exactly once (random ranges)', () => {
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < 5000; i++) {
       const a = Date.UTC(2026, 0, 1) + Math.floor(Math.random() * 20 * 86400_000);
-      const b = a + Math.floor(Math.random() * 5 * 86400_000) + 1;
+      const span = [3600_000, 2 * 3600_000, 86400_000, 5 * 86400_000][i % 4];
+      const b = a + Math.floor(Math.random() * span) + 1;
       const segments = splitStatsRange(new Date(a), new Date(b));
       const bounded = segments.map((s) => [s.from!.getTime(), s.to!.getTime()]);
       expect(bounded[0][0]).toBe(a);

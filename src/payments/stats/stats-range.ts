@@ -36,7 +36,14 @@ export function splitStatsRange(from: Date | null, to: Date | null): StatsSegmen
 function splitByHours(start: number, end: number): StatsSegment[] {
   const firstWholeHour = ceilTo(start, HOUR);
   const lastWholeHourEnd = floorTo(end, HOUR);
-  if (firstWholeHour >= lastWholeHourEnd) return [{ source: 'raw', from: new Date(start), to: new Date(end) }];
+  if (firstWholeHour > lastWholeHourEnd) return [{ source: 'raw', from: new Date(start), to: new Date(end) }];
+  if (firstWholeHour === lastWholeHourEnd) {
+    // Straddles one hour mark without a whole hour inside: two partial hours, each under an hour.
+    return [start, firstWholeHour, end].slice(0, -1).flatMap((from, i, all) => {
+      const to = i === all.length - 1 ? end : firstWholeHour;
+      return from < to ? [{ source: 'raw' as const, from: new Date(from), to: new Date(to) }] : [];
+    });
+  }
   const segments: StatsSegment[] = [];
   if (start < firstWholeHour) segments.push({ source: 'raw', from: new Date(start), to: new Date(firstWholeHour) });
   segments.push({ source: 'hourly', from: new Date(firstWholeHour), to: new Date(lastWholeHourEnd) });
