@@ -45,6 +45,7 @@ describe('loadAppConfig', () => {
       reconcileFirstQueryS: 90,
       reconcileIntervalS: 30,
       paymentExpiryS: 86400,
+      reconcileQueriesPerSecond: 5,
     });
   });
 
@@ -55,6 +56,15 @@ describe('loadAppConfig', () => {
     expect(config.payments.autoStkOnPendingPayment).toBe(false);
     expect(config.payments.stkMaxAttempts).toBe(3);
     expect(config.mpesa.partyB).toBe('600000');
+  });
+
+  it('reads the reconciliation query rate', () => {
+    expect(loadAppConfig({ RECONCILE_QUERIES_PER_S: '12' }).payments.reconcileQueriesPerSecond).toBe(12);
+  });
+
+  it('reads the event stream heartbeat, 15 s by default', () => {
+    expect(loadAppConfig({}).events.heartbeatMs).toBe(15000);
+    expect(loadAppConfig({ SSE_HEARTBEAT_MS: '250' }).events.heartbeatMs).toBe(250);
   });
 
   it('treats empty variables as unset', () => {
@@ -78,6 +88,11 @@ describe('loadAppConfig', () => {
     ['STK_MAX_ATTEMPTS', '0'],
     ['STK_RETRY_BASE_MS', '-1'],
     ['RECONCILE_INTERVAL_S', '0'],
+    ['SSE_HEARTBEAT_MS', '99'],
+    ['SSE_HEARTBEAT_MS', 'often'],
+    ['RECONCILE_QUERIES_PER_S', '0'],
+    ['RECONCILE_QUERIES_PER_S', '2.5'],
+    ['RECONCILE_QUERIES_PER_S', '1001'],
     ['API_KEYS', 'root:abc'],
     ['API_KEYS', 'admin:'],
   ])('refuses %s=%s and names the variable', (name, value) => {

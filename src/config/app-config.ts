@@ -32,6 +32,7 @@ export interface PaymentRules {
   reconcileFirstQueryS: number;
   reconcileIntervalS: number;
   paymentExpiryS: number;
+  reconcileQueriesPerSecond: number;
 }
 
 export interface AppConfig {
@@ -45,6 +46,8 @@ export interface AppConfig {
   mpesa: MpesaConfig;
   payments: PaymentRules;
   simulator: { callbackDelayMs: number };
+  /** The live payment event stream (GET /api/payments/events). */
+  events: { heartbeatMs: number };
 }
 
 export class ConfigurationError extends Error {
@@ -133,8 +136,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       reconcileFirstQueryS: vars.RECONCILE_FIRST_QUERY_S,
       reconcileIntervalS: vars.RECONCILE_INTERVAL_S,
       paymentExpiryS: vars.PAYMENT_EXPIRY_S,
+      reconcileQueriesPerSecond: vars.RECONCILE_QUERIES_PER_S,
     },
     simulator: { callbackDelayMs: vars.SIMULATOR_CALLBACK_DELAY_MS },
+    events: { heartbeatMs: vars.SSE_HEARTBEAT_MS },
   };
   return deepFreeze(config);
 }

@@ -124,6 +124,13 @@ export class EnvironmentVariables {
   @Max(120000)
   MPESA_TIMEOUT_MS: number = 15000;
 
+  /** Not in the contract: how often an idle payment event stream gets a keep-alive comment. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  SSE_HEARTBEAT_MS: number = 15000;
+
   /** Not in the contract: how long the built-in simulator waits before POSTing a callback. */
   @Transform(toInteger)
   @IsInt()
@@ -167,4 +174,11 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1)
   PAYMENT_EXPIRY_S: number = 86400;
+
+  /** Not in the contract: STK Push Queries per second, shared by every worker process. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RECONCILE_QUERIES_PER_S: number = 5;
 }

@@ -6,11 +6,22 @@ import { ReferralsModule } from '../referrals/referrals.module';
 import { PaymentsModule } from './payments.module';
 import { PaymentSweepProcessor, PaymentSweepScheduler } from './processors/payment-sweep.processor';
 import { PaymentSweeper } from './processors/payment-sweeper.service';
+import { ReconcileProcessor, ReconcileScheduler } from './processors/reconcile.processor';
+import { ReconciliationService } from './processors/reconciliation.service';
 import { StkPushProcessor } from './processors/stk-push.processor';
 import { StkPushSender } from './processors/stk-push.sender';
 
 @Module({
   imports: [PaymentsModule, ReferralsModule, MpesaModule, QueuesModule],
-  providers: [StkPushSender, StkPushProcessor, PaymentSweeper, PaymentSweepProcessor, PaymentSweepScheduler],
+  providers: [
+    StkPushSender,
+    StkPushProcessor,
+    PaymentSweeper,
+    PaymentSweepProcessor,
+    PaymentSweepScheduler,
+    ReconciliationService,
+    ReconcileProcessor,
+    ReconcileScheduler,
+  ],
 })
 export class PaymentsWorkerModule {}

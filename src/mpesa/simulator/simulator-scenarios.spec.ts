@@ -13,6 +13,7 @@ describe('scenarioForPhone', () => {
     ['254700000104', 'wrong-pin', 2001],
     ['254700000105', 'expired', 1019],
     ['254700000108', 'operator-missing', 'SFC_IC0003'],
+    ['254700000205', 'failure-callback-never-sent', 1032],
   ])('%s is %s', (phone, name, resultCode) => {
     expect(scenarioForPhone(phone)).toMatchObject({ name, resultCode });
   });
@@ -27,6 +28,7 @@ describe('scenarioForPhone', () => {
 
   it('marks the fault numbers', () => {
     expect(scenarioForPhone('254700000201').callback).toBe('never');
+    expect(scenarioForPhone('254700000205').callback).toBe('never');
     expect(scenarioForPhone('254700000501').answer).toBe('never');
     expect(scenarioForPhone('254700000602')).toMatchObject({ processingForm: 'result-4999', slowPrompt: true });
   });

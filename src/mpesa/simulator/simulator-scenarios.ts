@@ -77,6 +77,8 @@ export const FIXED_SCENARIOS: readonly SimulatorScenario[] = [
   scenario('202', 'callback-sent-twice', { callback: 'twice' }),
   scenario('203', 'callback-late', { callback: 'late' }),
   scenario('204', 'callback-before-answer', { callback: 'before-answer' }),
+  // A failure only the status query can find: the customer cancelled and the callback was lost.
+  scenario('205', 'failure-callback-never-sent', { resultCode: 1032, resultDesc: 'Request cancelled by user', callback: 'never' }),
   scenario('401', 'merchant-does-not-exist', {
     refusal: { httpStatus: 500, errorCode: '500.001.1001', errorMessage: 'Merchant does not exist', times: 0 },
   }),
