@@ -1,9 +1,11 @@
 // Cursor pagination shared by every "list" answer: `?limit=&cursor=` in, `{items, nextCursor}` out.
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { DomainError } from './domain-error';
 
 export class PageQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50, description: 'Page size.', example: 50 })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value))
   @IsInt({ message: 'limit must be an integer from 1 to 200' })
@@ -11,6 +13,7 @@ export class PageQueryDto {
   @Max(200, { message: 'limit must be an integer from 1 to 200' })
   limit?: number;
 
+  @ApiPropertyOptional({ description: "The previous page's `nextCursor`; omit for the first page.", pattern: '^[A-Za-z0-9_-]{1,64}$', example: 'czoxMjM' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'cursor is not a cursor this service issued' })

@@ -1,8 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { PublicRoute } from '../auth/auth.decorators';
+import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
+import { HealthLiveResponse, HealthReadyResponse } from './health.response';
 import { RedisHealthIndicator } from './redis-health.indicator';
 
+@ApiTags('Operations')
 @Controller('health')
 @PublicRoute()
 export class HealthController {
@@ -14,13 +18,27 @@ export class HealthController {
 
   /** The process is up and serving HTTP; nothing else is checked. */
   @Get('live')
+  @ApiEndpoint({
+    summary: 'Liveness',
+    description: 'The process is up and serving HTTP; nothing else is checked.',
+    access: 'public',
+    success: { status: 200, description: 'Up.', type: HealthLiveResponse },
+  })
   live() {
     return { status: 'ok' };
   }
 
   /** Ready for traffic: Postgres and Redis both answer (503 with details otherwise). */
   @Get('ready')
-  @HealthCheck()
+  // Terminus's own OpenAPI entry shows its raw body; the error filter answers in the contract's shape.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
+  @ApiEndpoint({
+    summary: 'Readiness',
+    description: 'Ready for traffic: Postgres and Redis both answer; 503 `SERVICE_UNAVAILABLE` otherwise.',
+    access: 'public',
+    success: { status: 200, description: 'Ready.', type: HealthReadyResponse },
+    errors: ['SERVICE_UNAVAILABLE'],
+  })
   ready() {
     return this.health.check([
       () => this.database.pingCheck('postgres', { timeout: 1000 }),

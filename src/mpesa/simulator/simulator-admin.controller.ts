@@ -1,5 +1,6 @@
 // The simulator's own endpoints (not Daraja's): ground truth, reset, settings, token expiry, scenarios.
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
 import { SimulatorCallbackSender } from './simulator-callback.sender';
@@ -9,6 +10,7 @@ import { SimulatorSettings } from './simulator-settings';
 import { SimulatorTokenStore } from './simulator-token.store';
 import { SimulatorTransactionStore } from './simulator-transaction.store';
 
+@ApiExcludeController()
 @PublicRoute()
 @Controller('simulator')
 export class SimulatorAdminController {

@@ -1,5 +1,6 @@
 // Anything else under /simulator answers like Daraja's gateway: 405 for a known path, 404 otherwise.
 import { All, Controller, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
 import { darajaError } from './daraja-reply';
@@ -7,6 +8,7 @@ import { darajaError } from './daraja-reply';
 const DARAJA_PATHS = ['/simulator/oauth/v1/generate', '/simulator/mpesa/stkpush/v1/processrequest', '/simulator/mpesa/stkpushquery/v1/query'];
 
 /** Must be the module's last controller: Nest registers routes in order and this one matches every path. */
+@ApiExcludeController()
 @PublicRoute()
 @Controller('simulator')
 export class SimulatorFallbackController {

@@ -1,6 +1,7 @@
 // GET /simulator/oauth/v1/generate: Daraja's client-credentials token endpoint.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
 import type { AppConfig } from '../../config/app-config';
@@ -12,6 +13,7 @@ import { SimulatorTokenStore } from './simulator-token.store';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+@ApiExcludeController()
 @PublicRoute()
 @Controller('simulator')
 export class SimulatorOAuthController {

@@ -1,5 +1,6 @@
 // POST /simulator/mpesa/stkpush/v1/processrequest and /simulator/mpesa/stkpushquery/v1/query.
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
 import { SimulatorReplySender } from './simulator-reply.sender';
@@ -9,6 +10,7 @@ import { SimulatorStkService } from './simulator-stk.service';
  * `body: unknown` keeps the global ValidationPipe out (no DTO class) and `@Res()` keeps the global
  * error filter out: the simulator must answer Daraja's own envelopes, not this service's.
  */
+@ApiExcludeController()
 @PublicRoute()
 @Controller('simulator')
 export class SimulatorStkController {
