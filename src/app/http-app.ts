@@ -4,7 +4,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
 import { appConfig } from '../config/config.module';
+import { serveDashboard } from '../dashboard/dashboard.static';
 import { CALLBACK_PATH_PREFIX, createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
+import { setupOpenApi } from './openapi';
 
 /** Options for NestFactory.create / createNestApplication. rawBody keeps callbacks byte-exact. */
 export const HTTP_APP_OPTIONS = { rawBody: true, bufferLogs: true } as const;
@@ -20,5 +22,7 @@ export function configureHttpApp(app: INestApplication): void {
   express.use(CALLBACK_PATH_PREFIX, createCallbackGate(config.mpesa));
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   express.disable('x-powered-by');
+  serveDashboard(express); // /dashboard: a static page, public; its data calls carry the key
+  setupOpenApi(app);
   app.enableShutdownHooks();
 }

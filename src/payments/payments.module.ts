@@ -8,6 +8,9 @@ import { CallbackApplicationService } from './callbacks/callback-application.ser
 import { CallbackIngestionService } from './callbacks/callback-ingestion.service';
 import { MpesaCallback } from './callbacks/mpesa-callback.entity';
 import { StkCallbackController } from './callbacks/stk-callback.controller';
+import { PaymentEventPublisher } from './events/payment-event.publisher';
+import { PaymentEventStream } from './events/payment-event.stream';
+import { PaymentEventsController } from './events/payment-events.controller';
 import { PaymentEvent } from './payment-event.entity';
 import { PaymentSettlementService } from './payment-settlement.service';
 import { Payment } from './payment.entity';
@@ -20,7 +23,8 @@ import { ReferralPaymentHooks } from './referral-payment.hooks';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
-  controllers: [PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, StkCallbackController],
+  // PaymentEventsController first: its fixed path must win over PaymentsController's GET :id.
+  controllers: [PaymentEventsController, PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, StkCallbackController],
   providers: [
     PaymentsService,
     PaymentSettlementService,
@@ -30,6 +34,8 @@ import { ReferralPaymentHooks } from './referral-payment.hooks';
     CallbackApplicationService,
     PaymentAdminService,
     PaymentStatsService,
+    PaymentEventPublisher,
+    PaymentEventStream,
   ],
   exports: [PaymentsService, PaymentSettlementService, PushDispatcher, CallbackApplicationService, PaymentStatsService],
 })

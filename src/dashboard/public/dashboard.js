@@ -1,0 +1,441 @@
+// The payments dashboard: stats, pending payments and a referral's timeline, kept current by the
+// live event stream. No framework; every value from the API is written with textContent.
+(function () {
+  'use strict';
+
+  var KEY_STORAGE = 'referral-payments.dashboard.apiKey';
+  var DEFAULT_RETRY_MS = 3000;
+  var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var state = {
+    key: null,
+    pending: [],
+    pendingCursor: null,
+    referralId: null,
+    stream: null,
+    retryMs: DEFAULT_RETRY_MS,
+    statsTimer: null,
+    timelineTimer: null,
+  };
+
+  // ---- the key: sessionStorage only, checked before it is kept ----
+
+  function readKey() {
+    try { return window.sessionStorage.getItem(KEY_STORAGE); } catch (e) { return null; }
+  }
+  function keepKey(key) {
+    try { window.sessionStorage.setItem(KEY_STORAGE, key); } catch (e) { /* private mode: this page only */ }
+  }
+  function forgetKey() {
+    try { window.sessionStorage.removeItem(KEY_STORAGE); } catch (e) { /* nothing kept */ }
+    state.key = null;
+  }
+
+  function AuthError(status, message) {
+    this.status = status;
+    this.message = message;
+  }
+
+  function refusalText(error) {
+    if (error.status === 403) {
+      return 'This key is not an admin key (403 Forbidden): the dashboard needs the admin role. Enter an admin key.';
+    }
+    return 'This key was refused (401 Unauthorized): it is not a known API key. Check it and try again.';
+  }
+
+  function askForKey(message) {
+    stopStream();
+    forgetKey();
+    clearData();
+    $('dashboard').hidden = true;
+    $('change-key').hidden = true;
+    $('key-panel').hidden = false;
+    setLive('off', 'Not connected');
+    var error = $('key-error');
+    error.textContent = message || '';
+    error.hidden = !message;
+    var input = $('key-input');
+    input.value = '';
+    input.focus();
+  }
+
+  // ---- HTTP ----
+
+  function api(path) {
+    return fetch(path, { headers: { 'X-API-Key': state.key, Accept: 'application/json' }, cache: 'no-store' })
+      .then(function (response) {
+        return response.text().then(function (text) {
+          var body = null;
+          try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+          if (response.status === 401 || response.status === 403) {
+            throw new AuthError(response.status, body && body.message);
+          }
+          if (!response.ok) {
+            var failure = new Error((body && body.message) || 'HTTP ' + response.status);
+            failure.status = response.status;
+            failure.code = body && body.code;
+            throw failure;
+          }
+          return body;
+        });
+      });
+  }
+
+  function handleFailure(error) {
+    if (error instanceof AuthError) askForKey(refusalText(error));
+    else console.error(error);
+  }
+
+  // ---- formatting ----
+
+  function kes(amount) {
+    return 'KES ' + Number(amount || 0).toLocaleString('en-US', { maximumFractionDigits: 0 });
+  }
+  function percent(rate) {
+    return (Math.round(Number(rate || 0) * 1000) / 10).toFixed(1) + '%';
+  }
+  function when(iso) {
+    if (!iso) return '';
+    return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  }
+  function age(iso) {
+    var seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+    if (seconds < 60) return seconds + ' s ago';
+    if (seconds < 3600) return Math.floor(seconds / 60) + ' min ago';
+    if (seconds < 86400) return Math.floor(seconds / 3600) + ' h ago';
+    return Math.floor(seconds / 86400) + ' d ago';
+  }
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function badge(status) {
+    return el('span', 'badge ' + status, status);
+  }
+
+  // ---- stats ----
+
+  function loadStats() {
+    return api('/api/payments/stats').then(function (stats) {
+      $('stat-total').textContent = stats.total;
+      $('stat-pending').textContent = stats.pending;
+      $('stat-completed').textContent = stats.completed;
+      $('stat-failed').textContent = stats.failed;
+      $('stat-amount').textContent = kes(stats.totalAmount);
+      $('stat-rate').textContent = percent(stats.successRate);
+      $('stats-updated').textContent = 'updated ' + new Date().toLocaleTimeString();
+    });
+  }
+
+  function scheduleStats() {
+    // A burst of changes (a push accepted, then its callback) costs one reload.
+    clearTimeout(state.statsTimer);
+    state.statsTimer = setTimeout(function () { loadStats().catch(handleFailure); }, 250);
+  }
+
+  // ---- pending payments ----
+
+  function loadPending(more) {
+    var path = '/api/payments/pending?limit=50' + (more && state.pendingCursor ? '&cursor=' + encodeURIComponent(state.pendingCursor) : '');
+    return api(path).then(function (page) {
+      state.pending = more ? state.pending.concat(page.items) : page.items;
+      state.pendingCursor = page.nextCursor;
+      renderPending();
+    });
+  }
+
+  function renderPending() {
+    var list = $('pending-list');
+    list.textContent = '';
+    state.pending.forEach(function (p) {
+      var row = el('li', 'row');
+      row.dataset.paymentId = p.id;
+      var main = el('div', 'row-main');
+      main.appendChild(el('span', 'amount', kes(p.amount)));
+      main.appendChild(el('span', 'phone', p.phoneNumber));
+      var meta = el('div', 'row-meta');
+      meta.appendChild(el('span', null, 'started ' + age(p.createdAt)));
+      meta.appendChild(el('span', null, p.stkRequestId ? 'prompt sent' : 'prompt not sent yet'));
+      meta.appendChild(el('span', null, p.attempts + (p.attempts === 1 ? ' attempt' : ' attempts')));
+      var open = el('button', 'link', 'Timeline');
+      open.type = 'button';
+      open.setAttribute('aria-label', 'Timeline of referral ' + p.referralId);
+      open.addEventListener('click', function () { showTimeline(p.referralId); });
+      row.appendChild(main);
+      row.appendChild(meta);
+      row.appendChild(open);
+      list.appendChild(row);
+    });
+    $('pending-empty').hidden = state.pending.length > 0;
+    $('pending-more').hidden = !state.pendingCursor;
+  }
+
+  function applyToPending(p) {
+    var index = state.pending.findIndex(function (x) { return x.id === p.id; });
+    if (p.status === 'pending') {
+      var view = Object.assign({}, p);
+      if (index >= 0) state.pending[index] = view;
+      else if (!state.pendingCursor) state.pending.push(view); // the newest: last, if the list is complete
+    } else if (index >= 0) {
+      state.pending.splice(index, 1);
+    }
+    renderPending();
+  }
+
+  // ---- a referral's timeline ----
+
+  function showTimeline(referralId) {
+    $('referral-input').value = referralId;
+    state.referralId = referralId;
+    $('timeline-message').textContent = 'Loading…';
+    return loadTimeline().then(function () {
+      $('timeline-title').scrollIntoView({ behavior: 'smooth', block: 'start' });
+    });
+  }
+
+  function loadTimeline() {
+    var referralId = state.referralId;
+    if (!referralId) return Promise.resolve();
+    return api('/api/referrals/' + encodeURIComponent(referralId) + '/payments')
+      .then(function (payments) {
+        return Promise.all(payments.map(function (p) { return api('/api/payments/' + p.id); }));
+      })
+      .then(function (detailed) {
+        if (referralId !== state.referralId) return; // another referral was asked for meanwhile
+        renderTimeline(detailed);
+      })
+      .catch(function (error) {
+        if (error instanceof AuthError) throw error;
+        $('timeline').textContent = '';
+        $('timeline-message').textContent = error.status === 404
+          ? 'No referral has this id.'
+          : 'Could not load the timeline: ' + error.message;
+      });
+  }
+
+  function renderTimeline(payments) {
+    var box = $('timeline');
+    box.textContent = '';
+    $('timeline-message').textContent = payments.length === 0
+      ? 'This referral has no payment yet.'
+      : payments.length + (payments.length === 1 ? ' payment' : ' payments') + ', newest first · updates live';
+    payments.forEach(function (p) {
+      var card = el('article', 'payment');
+      card.dataset.paymentId = p.id;
+      card.dataset.status = p.status;
+      var head = el('div', 'payment-head');
+      head.appendChild(badge(p.status));
+      head.appendChild(el('span', 'amount', kes(p.amount)));
+      head.appendChild(el('span', 'phone', p.phoneNumber));
+      card.appendChild(head);
+      var facts = el('dl', 'facts');
+      [
+        ['Receipt', p.mpesaTransactionId],
+        ['Result', p.resultCode !== null ? p.resultCode + (p.resultDesc ? ' · ' + p.resultDesc : '') : null],
+        ['Error', p.errorMessage],
+        ['Retry of', p.retryOf],
+        ['Payment id', p.id],
+      ].forEach(function (fact) {
+        if (fact[1] === null || fact[1] === undefined) return;
+        facts.appendChild(el('dt', null, fact[0]));
+        facts.appendChild(el('dd', null, fact[1]));
+      });
+      card.appendChild(facts);
+      var events = el('ol', 'events');
+      (p.events || []).forEach(function (e) {
+        var item = el('li', 'event');
+        item.appendChild(el('time', 'event-at', when(e.at)));
+        var what = el('span', 'event-type', e.type);
+        item.appendChild(what);
+        if (e.fromStatus || e.toStatus) {
+          item.appendChild(el('span', 'event-change', (e.fromStatus || '∅') + ' → ' + (e.toStatus || e.fromStatus)));
+        }
+        item.appendChild(el('span', 'event-source', 'by ' + e.source));
+        events.appendChild(item);
+      });
+      card.appendChild(events);
+      box.appendChild(card);
+    });
+  }
+
+  function scheduleTimeline() {
+    clearTimeout(state.timelineTimer);
+    state.timelineTimer = setTimeout(function () { loadTimeline().catch(handleFailure); }, 150);
+  }
+
+  // ---- live updates: fetch + ReadableStream, since EventSource cannot send a header ----
+
+  function setLive(stateName, text) {
+    var live = $('live');
+    live.dataset.state = stateName;
+    live.textContent = text;
+  }
+
+  function stopStream() {
+    if (state.stream) state.stream.abort();
+    state.stream = null;
+  }
+
+  function startStream() {
+    stopStream();
+    var controller = new AbortController();
+    state.stream = controller;
+    var reconnecting = false;
+    setLive('connecting', 'Connecting…');
+
+    var retry = function () {
+      if (state.stream !== controller || reconnecting) return;
+      reconnecting = true;
+      setLive('reconnecting', 'Reconnecting…');
+      setTimeout(function () {
+        if (state.stream !== controller) return;
+        startStream();
+        // Changes made while the stream was down are not replayed: read the figures again.
+        reloadAll().catch(handleFailure);
+      }, state.retryMs);
+    };
+
+    fetch('/api/payments/events', {
+      headers: { 'X-API-Key': state.key, Accept: 'text/event-stream' },
+      cache: 'no-store',
+      signal: controller.signal,
+    }).then(function (response) {
+      if (response.status === 401 || response.status === 403) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          throw new AuthError(response.status, body.message);
+        });
+      }
+      if (!response.ok || !response.body) throw new Error('event stream: HTTP ' + response.status);
+      setLive('live', 'Live');
+      return readFrames(response.body.getReader(), controller);
+    }).then(retry, function (error) {
+      if (controller.signal.aborted) return;
+      if (error instanceof AuthError) { askForKey(refusalText(error)); return; }
+      retry();
+    });
+  }
+
+  function readFrames(reader, controller) {
+    var decoder = new TextDecoder();
+    var buffer = '';
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done || controller.signal.aborted) return;
+        buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n?/g, '\n');
+        var end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          onFrame(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function onFrame(block) {
+    var event = 'message';
+    var data = [];
+    block.split('\n').forEach(function (line) {
+      if (line === '' || line.charAt(0) === ':') return; // heartbeat and other comments
+      var colon = line.indexOf(':');
+      var field = colon < 0 ? line : line.slice(0, colon);
+      var value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+      else if (field === 'retry' && /^\d+$/.test(value)) state.retryMs = Number(value);
+    });
+    if (event === 'resync') { reloadAll().catch(handleFailure); return; }
+    if (event !== 'payment' || data.length === 0) return;
+    var change;
+    try { change = JSON.parse(data.join('\n')); } catch (e) { return; }
+    onPaymentChange(change);
+  }
+
+  function onPaymentChange(change) {
+    scheduleStats();
+    applyToPending(change);
+    if (state.referralId && change.referralId === state.referralId) scheduleTimeline();
+  }
+
+  // ---- start-up ----
+
+  function clearData() {
+    ['stat-total', 'stat-pending', 'stat-completed', 'stat-failed', 'stat-amount', 'stat-rate'].forEach(function (id) {
+      $(id).textContent = '–';
+    });
+    $('stats-updated').textContent = '';
+    state.pending = [];
+    state.pendingCursor = null;
+    $('pending-list').textContent = '';
+    $('timeline').textContent = '';
+    $('timeline-message').textContent = '';
+    state.referralId = null;
+  }
+
+  function reloadAll() {
+    return Promise.all([loadStats(), loadPending(false), loadTimeline()]);
+  }
+
+  function open(key) {
+    state.key = key;
+    // Stats first: they need the admin role, so a key is checked before anything else is shown.
+    return loadStats().then(function () {
+      keepKey(key);
+      $('key-panel').hidden = true;
+      $('key-error').hidden = true;
+      $('dashboard').hidden = false;
+      $('change-key').hidden = false;
+      startStream();
+      return loadPending(false);
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    $('key-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      var key = $('key-input').value.trim();
+      if (!key) return;
+      var button = $('key-submit');
+      button.disabled = true;
+      open(key).catch(function (error) {
+        if (error instanceof AuthError) askForKey(refusalText(error));
+        else {
+          state.key = null;
+          $('key-error').textContent = 'The service did not answer: ' + error.message;
+          $('key-error').hidden = false;
+        }
+      }).then(function () { button.disabled = false; });
+    });
+
+    $('change-key').addEventListener('click', function () { askForKey(''); });
+
+    $('pending-more').addEventListener('click', function () { loadPending(true).catch(handleFailure); });
+
+    $('timeline-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      var id = $('referral-input').value.trim();
+      if (!UUID.test(id)) {
+        $('timeline').textContent = '';
+        $('timeline-message').textContent = 'A referral id looks like 3f2b8c1e-…: 36 characters with dashes.';
+        return;
+      }
+      showTimeline(id).catch(handleFailure);
+    });
+
+    // The ages of pending payments move on by themselves.
+    setInterval(function () { if (state.pending.length) renderPending(); }, 30000);
+
+    var saved = readKey();
+    if (saved) {
+      open(saved).catch(function (error) {
+        askForKey(error instanceof AuthError ? refusalText(error) : 'The service did not answer: ' + error.message);
+      });
+    } else {
+      askForKey('');
+    }
+  });
+})();

@@ -1,0 +1,183 @@
+// The payments dashboard in a real browser (Debian's Chromium through playwright-core): it shows
+// the stats, updates live when a payment completes, and refuses a wrong key.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// Page code is passed as strings: the test project is compiled without the DOM types.
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { paymentFlow } from './support/payment-flow';
+import { ADMIN_KEY, STAFF_KEY, startTestApp, TestApp } from './support/test-app';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
+
+describe('Payments dashboard (/dashboard)', () => {
+  let t: TestApp;
+  let flow: ReturnType<typeof paymentFlow>;
+  let profile: string;
+  let browser: BrowserContext;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
+    t = await startTestApp({
+      role: 'all',
+      env: { SIMULATOR_CALLBACK_DELAY_MS: '1500', RECONCILE_FIRST_QUERY_S: '3600', SSE_HEARTBEAT_MS: '1000' },
+    });
+    flow = paymentFlow(t);
+    profile = mkdtempSync(join(tmpdir(), 'rp-dashboard-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await t?.close();
+  });
+
+  async function newPage(): Promise<Page> {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(20_000);
+    return page;
+  }
+
+  async function signIn(page: Page, key: string): Promise<void> {
+    await page.goto(`${t.baseUrl}/dashboard`);
+    await page.locator('#key-input').fill(key);
+    await page.locator('#key-submit').click();
+  }
+
+  async function paidReferral(amount: number): Promise<string> {
+    const id = await flow.referralInPendingPayment('0708374149', { amount });
+    await flow.finalPayment((await flow.onlyPayment(id)).id);
+    return id;
+  }
+
+  it('is a public page with its own script and stylesheet', async () => {
+    const page = await flow.http.raw.get('/dashboard');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.text).toContain('/dashboard/dashboard.js');
+    await flow.http.raw.get('/dashboard/dashboard.js').expect(200).expect('content-type', /javascript/);
+    await flow.http.raw.get('/dashboard/dashboard.css').expect(200).expect('content-type', /css/);
+  });
+
+  it('refuses a wrong key and a key without the admin role, showing no data', async () => {
+    const page = await newPage();
+    await signIn(page, 'not-a-real-key');
+    await expectRefusal(page, /refused \(401/);
+    await page.locator('#key-input').fill(STAFF_KEY);
+    await page.locator('#key-submit').click();
+    await expectRefusal(page, /not an admin key \(403/);
+    await page.close();
+
+    async function expectRefusal(p: Page, message: RegExp): Promise<void> {
+      await p.locator('#key-error').waitFor({ state: 'visible' });
+      expect(await p.locator('#key-error').textContent()).toMatch(message);
+      expect(await p.locator('#dashboard').isHidden()).toBe(true);
+      expect(await p.locator('#stat-total').textContent()).toBe('–');
+      expect(await p.locator('#key-input').isVisible()).toBe(true);
+      expect(await p.evaluate('[sessionStorage.length, localStorage.length]')).toEqual([0, 0]);
+    }
+  });
+
+  it('shows the stats and the pending payments, keeping the key for the tab only', async () => {
+    await paidReferral(12_345);
+    // 254700000201: the callback never comes (and the status query is an hour away): it stays pending.
+    const waiting = await flow.referralInPendingPayment('254700000201', { amount: 700 });
+    const waitingPayment = await flow.onlyPayment(waiting);
+
+    const page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    await expectText(page, '#stat-total', '2');
+    await expectText(page, '#stat-pending', '1');
+    await expectText(page, '#stat-completed', '1');
+    await expectText(page, '#stat-failed', '0');
+    await expectText(page, '#stat-amount', 'KES 12,345');
+    await expectText(page, '#stat-rate', '100.0%');
+    const row = page.locator(`#pending-list [data-payment-id="${waitingPayment.id}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('254700000201');
+    expect(await row.textContent()).toContain('KES 700');
+    await page.locator('#live[data-state="live"]').waitFor();
+
+    // The key lives in sessionStorage only, never in the address; a reload keeps the session.
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    expect(await page.evaluate('Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k))')).toEqual([ADMIN_KEY]);
+    expect(page.url()).not.toContain(ADMIN_KEY);
+    await page.reload();
+    await expectText(page, '#stat-total', '2');
+
+    // The timeline of the pending payment's referral, opened from its row.
+    await page.locator(`#pending-list [data-payment-id="${waitingPayment.id}"] button`).click();
+    await page.locator(`#timeline [data-payment-id="${waitingPayment.id}"]`).waitFor();
+    expect(await page.locator('#referral-input').inputValue()).toBe(waiting);
+    await page.close();
+  });
+
+  it('updates live, without reloading, when a payment completes', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await page.locator('#live[data-state="live"]').waitFor();
+    const completedBefore = Number(await page.locator('#stat-completed').textContent());
+    const amountBefore = await page.locator('#stat-amount').textContent();
+    await page.evaluate('window.notReloaded = true');
+
+    // A referral the admin is watching, before it has any payment.
+    const created = await flow.http.post('/api/referrals', { patientName: 'Amina Wanjiru', amount: 2500 }).expect(201);
+    const referralId = created.body.id as string;
+    await flow.http.patch(`/api/referrals/${referralId}/status`, { status: 'awaiting-biodata' }, 'admin').expect(200);
+    await page.locator('#referral-input').fill(referralId);
+    await page.locator('#timeline-form button[type="submit"]').click();
+    await expectText(page, '#timeline-message', 'This referral has no payment yet.');
+
+    // Biodata done: the push starts; the page sees the payment appear, then complete.
+    await flow.http.patch(`/api/referrals/${referralId}/status`, { status: 'pending-payment', stkPhoneNumber: '0708374149' }).expect(200);
+    const payment = await flow.onlyPayment(referralId);
+    await page.locator(`#timeline [data-payment-id="${payment.id}"]`).waitFor();
+    await page.locator(`#pending-list [data-payment-id="${payment.id}"]`).waitFor();
+
+    await page.locator(`#timeline [data-payment-id="${payment.id}"][data-status="completed"]`).waitFor();
+    await expectText(page, '#stat-completed', String(completedBefore + 1));
+    await page.locator(`#pending-list [data-payment-id="${payment.id}"]`).waitFor({ state: 'detached' });
+    expect(await page.locator('#stat-amount').textContent()).not.toBe(amountBefore);
+    const card = page.locator(`#timeline [data-payment-id="${payment.id}"]`);
+    const events = await card.locator('.event-type').allTextContents();
+    expect(events).toEqual(expect.arrayContaining(['created', 'push-accepted', 'status-changed']));
+    expect(await card.textContent()).toMatch(/Receipt[A-Z0-9]{10}/);
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
+    // Readable on a phone: nothing wider than the screen.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.close();
+  });
+});
+
+async function expectText(page: Page, selector: string, expected: string): Promise<void> {
+  const locator = page.locator(selector);
+  const deadline = Date.now() + 20_000;
+  let last: string | null = null;
+  while (Date.now() < deadline) {
+    last = (await locator.textContent())?.trim() ?? null;
+    if (last === expected) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${selector}: expected "${expected}", last saw "${last}"`);
+}
