@@ -1,11 +1,14 @@
 // Settings every HTTP app gets, in production and in tests alike.
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
 import { CALLBACK_PATH_PREFIX, createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
+import { mountQueueDashboard } from '../observability/queue-dashboard';
+import { refuseWhileShuttingDown } from './graceful-shutdown';
 import { setupOpenApi } from './openapi';
 
 /** Options for NestFactory.create / createNestApplication. rawBody keeps callbacks byte-exact. */
@@ -18,11 +21,13 @@ export function configureHttpApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   const config = app.get<AppConfig>(appConfig.KEY);
   express.useLogger(app.get(Logger));
+  express.use(refuseWhileShuttingDown);
   // Before the body parser: a forged or misdirected callback is refused without reading its body.
   express.use(CALLBACK_PATH_PREFIX, createCallbackGate(config.mpesa));
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   express.disable('x-powered-by');
+  express.use(helmet());
+  mountQueueDashboard(app); // /admin/queues, admin keys only
   serveDashboard(express); // /dashboard: a static page, public; its data calls carry the key
   setupOpenApi(app);
-  app.enableShutdownHooks();
 }

@@ -58,6 +58,11 @@ describe('loadAppConfig', () => {
     expect(config.mpesa.partyB).toBe('600000');
   });
 
+  it('reads the operator settings for rate limits and the worker port, with defaults', () => {
+    expect(loadAppConfig({})).toMatchObject({ rateLimitPerMinute: 600, workerHttpPort: 3001 });
+    expect(loadAppConfig({ RATE_LIMIT_PER_MINUTE: '0', WORKER_HTTP_PORT: '0' })).toMatchObject({ rateLimitPerMinute: 0, workerHttpPort: 0 });
+  });
+
   it('reads the reconciliation query rate', () => {
     expect(loadAppConfig({ RECONCILE_QUERIES_PER_S: '12' }).payments.reconcileQueriesPerSecond).toBe(12);
   });
@@ -88,6 +93,9 @@ describe('loadAppConfig', () => {
     ['STK_MAX_ATTEMPTS', '0'],
     ['STK_RETRY_BASE_MS', '-1'],
     ['RECONCILE_INTERVAL_S', '0'],
+    ['RATE_LIMIT_PER_MINUTE', '-1'],
+    ['RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['WORKER_HTTP_PORT', '70000'],
     ['SSE_HEARTBEAT_MS', '99'],
     ['SSE_HEARTBEAT_MS', 'often'],
     ['RECONCILE_QUERIES_PER_S', '0'],

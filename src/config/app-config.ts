@@ -48,6 +48,10 @@ export interface AppConfig {
   simulator: { callbackDelayMs: number };
   /** The live payment event stream (GET /api/payments/events). */
   events: { heartbeatMs: number };
+  /** Requests per minute per API key or address; 0 = no limit. */
+  rateLimitPerMinute: number;
+  /** The worker role's health and metrics port; 0 = none. */
+  workerHttpPort: number;
 }
 
 export class ConfigurationError extends Error {
@@ -140,6 +144,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     simulator: { callbackDelayMs: vars.SIMULATOR_CALLBACK_DELAY_MS },
     events: { heartbeatMs: vars.SSE_HEARTBEAT_MS },
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    workerHttpPort: vars.WORKER_HTTP_PORT,
   };
   return deepFreeze(config);
 }

@@ -131,6 +131,20 @@ export class EnvironmentVariables {
   @Max(600000)
   SSE_HEARTBEAT_MS: number = 15000;
 
+  /** Not in the contract: requests per minute per API key (or per address without one); 0 turns limits off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE: number = 600;
+
+  /** Not in the contract: port of the worker role's own health and metrics endpoints; 0 for none. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_HTTP_PORT: number = 3001;
+
   /** Not in the contract: how long the built-in simulator waits before POSTing a callback. */
   @Transform(toInteger)
   @IsInt()

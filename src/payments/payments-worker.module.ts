@@ -1,6 +1,8 @@
 // Payment processors and schedulers: providers of the worker only.
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { MpesaModule } from '../mpesa/mpesa.module';
+import { QueueHealthCheck } from '../observability/queue-health-check';
 import { QueuesModule } from '../queues/queues.module';
 import { ReferralsModule } from '../referrals/referrals.module';
 import { PaymentsModule } from './payments.module';
@@ -10,9 +12,11 @@ import { ReconcileProcessor, ReconcileScheduler } from './processors/reconcile.p
 import { ReconciliationService } from './processors/reconciliation.service';
 import { StkPushProcessor } from './processors/stk-push.processor';
 import { StkPushSender } from './processors/stk-push.sender';
+import { WorkerQueuesHealthIndicator } from './processors/worker-queues.health';
 
+@Global()
 @Module({
-  imports: [PaymentsModule, ReferralsModule, MpesaModule, QueuesModule],
+  imports: [PaymentsModule, ReferralsModule, MpesaModule, QueuesModule, TerminusModule],
   providers: [
     StkPushSender,
     StkPushProcessor,
@@ -22,6 +26,9 @@ import { StkPushSender } from './processors/stk-push.sender';
     ReconciliationService,
     ReconcileProcessor,
     ReconcileScheduler,
+    { provide: QueueHealthCheck, useClass: WorkerQueuesHealthIndicator },
   ],
+  // Global so the health check, wherever it is mounted, finds the worker's queues when they exist.
+  exports: [QueueHealthCheck],
 })
 export class PaymentsWorkerModule {}

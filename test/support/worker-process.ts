@@ -25,6 +25,8 @@ export async function startWorkerProcess(t: TestApp, env: Record<string, string>
       REDIS_KEY_PREFIX: t.redisPrefix,
       API_KEYS: 'admin:test-admin-key,staff:test-staff-key',
       LOG_LEVEL: 'info',
+      // No health/metrics port unless a test asks for one: several workers may run at once.
+      WORKER_HTTP_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

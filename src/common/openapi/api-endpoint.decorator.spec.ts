@@ -69,7 +69,8 @@ describe('ApiEndpoint', () => {
 
   it('adds the shared errors from access, body and idempotency, one response per status', () => {
     const start = op('post', '/things');
-    expect(Object.keys(start.responses)).toEqual(['202', '400', '401', '403', '404', '409', '413', '415', '422', '500']);
+    expect(Object.keys(start.responses)).toEqual(['202', '400', '401', '403', '404', '409', '413', '415', '422', '429', '500']);
+    expect(codesOf(start, 429)).toEqual(['RATE_LIMITED']);
     expect(codesOf(start, 400)).toEqual(['VALIDATION_FAILED']);
     // The catalogue's order, not the order the route listed them in.
     expect(codesOf(start, 409)).toEqual(['INVALID_TRANSITION', 'PAYMENT_IN_PROGRESS', 'IDEMPOTENCY_REQUEST_IN_PROGRESS']);

@@ -51,7 +51,8 @@ export function ApiIdempotencyKey(): MethodDecorator & ClassDecorator {
 function errorsFor(doc: EndpointDoc): ErrorCode[] {
   return [
     ...(doc.jsonBody ? (['VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) : []),
-    ...(doc.access === 'public' ? [] : (['UNAUTHORIZED'] as const)),
+    // Keyed routes are rate limited per key (RATE_LIMIT_PER_MINUTE); public ones are not.
+    ...(doc.access === 'public' ? [] : (['UNAUTHORIZED', 'RATE_LIMITED'] as const)),
     ...(doc.access === 'admin' ? (['FORBIDDEN'] as const) : []),
     ...(doc.idempotent ? (['VALIDATION_FAILED', 'IDEMPOTENCY_REQUEST_IN_PROGRESS', 'IDEMPOTENCY_KEY_REUSED'] as const) : []),
     ...(doc.errors ?? []),

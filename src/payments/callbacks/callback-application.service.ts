@@ -5,6 +5,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
+import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
@@ -21,6 +22,7 @@ export class CallbackApplicationService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settlement: PaymentSettlementService,
+    private readonly metrics: PaymentMetrics,
   ) {}
 
   /** Applies one stored callback if it is still open; safe to call any number of times. */
@@ -182,6 +184,7 @@ export class CallbackApplicationService {
 
   private async close(manager: EntityManager, callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null): Promise<CallbackState> {
     await manager.update(MpesaCallback, { id: callback.id }, { state, paymentId, note: note?.slice(0, 500) ?? null, processedAt: new Date() });
+    this.metrics.callbackProcessed(state);
     if (state === 'review' || state === 'invalid') this.logger.warn({ callbackId: callback.id, paymentId, state, note }, 'Callback kept for review');
     return state;
   }

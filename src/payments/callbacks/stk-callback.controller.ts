@@ -8,6 +8,7 @@ import { DomainError } from '../../common/domain-error';
 import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
 import { STK_CALLBACK_EXAMPLES, StkCallbackRequest } from '../dtos/stk-callback.request';
 import { StkCallbackAcceptedResponse } from '../dtos/stk-callback.response';
+import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { CallbackApplicationService } from './callback-application.service';
 import { normaliseAddress } from './callback-gate.middleware';
 import { CallbackIngestionService } from './callback-ingestion.service';
@@ -28,6 +29,7 @@ export class StkCallbackController {
   constructor(
     private readonly ingestion: CallbackIngestionService,
     private readonly application: CallbackApplicationService,
+    private readonly metrics: PaymentMetrics,
   ) {}
 
   @Post(':token')
@@ -56,6 +58,7 @@ export class StkCallbackController {
     }
     const rawBody = req.rawBody ? req.rawBody.toString('utf8') : JSON.stringify(body);
     const stored = await this.ingestion.store(rawBody, body, checkoutRequestId, normaliseAddress(req.ip ?? req.socket.remoteAddress));
+    this.metrics.callbackReceived(!stored.isNew);
     if (stored.isNew) {
       // Answer first; the work happens after (and the sweeper redoes it if this process dies).
       setImmediate(() => {

@@ -1,6 +1,7 @@
-// Publishes every payment change on Redis once its transaction has committed, from whichever
-// process made it (API or worker), so the event stream of every API process can relay it.
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+// Publishes every payment change on Redis (and counts status changes for /metrics) once its
+// transaction has committed, from whichever process made it (API or worker), so the event stream
+// of every API process can relay it.
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import type {
@@ -14,6 +15,7 @@ import type {
 } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
+import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { InjectRedis } from '../../queues/redis-client.provider';
 import { PaymentEvent } from '../payment-event.entity';
 import type { PaymentEventSource, PaymentStatus } from '../payment-status';
@@ -63,6 +65,7 @@ export class PaymentEventPublisher implements EntitySubscriberInterface, OnModul
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRedis() private readonly redis: Redis,
     @InjectAppConfig() config: AppConfig,
+    @Optional() private readonly metrics?: PaymentMetrics,
   ) {
     this.channel = paymentEventsChannel(config.redisKeyPrefix);
   }
@@ -95,7 +98,7 @@ export class PaymentEventPublisher implements EntitySubscriberInterface, OnModul
     // A transaction begun before this subscriber was registered still counts as one level.
     const state = this.stateOf(event.queryRunner, event.queryRunner.isTransactionActive ? 1 : undefined);
     if (!state) {
-      this.publish([draft]); // no transaction: the row is already durable
+      this.committed([draft]); // no transaction: the row is already durable
       return;
     }
     state.drafts.push({ depth: state.depth, draft });
@@ -111,7 +114,7 @@ export class PaymentEventPublisher implements EntitySubscriberInterface, OnModul
       return;
     }
     delete event.queryRunner.data[DRAFTS_KEY];
-    if (state.drafts.length > 0) this.publish(state.drafts.map((entry) => entry.draft));
+    if (state.drafts.length > 0) this.committed(state.drafts.map((entry) => entry.draft));
   }
 
   afterTransactionRollback(event: TransactionRollbackEvent): void {
@@ -133,6 +136,14 @@ export class PaymentEventPublisher implements EntitySubscriberInterface, OnModul
     const state: TransactionDrafts = { depth: createAtDepth, drafts: [] };
     queryRunner.data[DRAFTS_KEY] = state;
     return state;
+  }
+
+  /** Committed changes: counted for /metrics, then published. */
+  private committed(drafts: Draft[]): void {
+    for (const d of drafts) {
+      if (d.toStatus && d.fromStatus !== d.toStatus) this.metrics?.transition(d.fromStatus, d.toStatus, d.source);
+    }
+    this.publish(drafts);
   }
 
   /** Fire and forget: never awaited by the transaction, never throws. */

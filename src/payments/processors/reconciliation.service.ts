@@ -13,6 +13,7 @@ import type { DarajaErrorClass, StkQueryResult } from '../../mpesa/daraja.types'
 import { classifyResultCode } from '../../mpesa/result-codes';
 import { InjectRedis } from '../../queues/redis-client.provider';
 import { recordPaymentEvent } from '../payment-events';
+import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { describeFailure } from '../result-description';
 import { ExpiryCause, expiryMessage, queryBackoffMs } from './reconcile-schedule';
@@ -52,6 +53,7 @@ export class ReconciliationService {
     @InjectRedis() redis: Redis,
     private readonly daraja: DarajaClient,
     private readonly settlement: PaymentSettlementService,
+    private readonly metrics: PaymentMetrics,
   ) {
     // One key per deployment (prefix): every worker process draws from the same budget.
     this.limiter = new RateLimiter(new RedisSlotStore(redis), `${config.redisKeyPrefix}:rate-limit:stk-query`, config.payments.reconcileQueriesPerSecond);
@@ -74,6 +76,7 @@ export class ReconciliationService {
       report.queried += claimed.length;
       const verdicts = await this.queryAll(claimed);
       for (const verdict of verdicts) {
+        this.metrics.reconciliation(verdict);
         if (verdict === 'completed') report.completed++;
         else if (verdict === 'failed') report.failed++;
         else if (verdict === 'pending') report.stillPending++;
@@ -137,7 +140,9 @@ export class ReconciliationService {
 
   private async ask(checkoutRequestId: string): Promise<StkQueryResult> {
     try {
-      return await this.daraja.stkQuery(checkoutRequestId);
+      const answer = await this.daraja.stkQuery(checkoutRequestId);
+      if (answer.kind === 'error') this.metrics.darajaError('query', answer.errorClass);
+      return answer;
     } catch (error) {
       // The client throws only for an id it refuses to send (or a bug). Either way there is no
       // answer, and the payment must still reach its expiry rather than fail the round forever.

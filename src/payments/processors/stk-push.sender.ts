@@ -10,6 +10,7 @@ import { InjectAppConfig } from '../../config/config.module';
 import { DarajaClient } from '../../mpesa/daraja.client';
 import { DarajaRequestError } from '../../mpesa/daraja-request.error';
 import type { StkPushResult } from '../../mpesa/daraja.types';
+import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { ReferralsService } from '../../referrals/referrals.service';
 import { CallbackApplicationService } from '../callbacks/callback-application.service';
 import { recordPaymentEvent } from '../payment-events';
@@ -40,6 +41,7 @@ export class StkPushSender {
     private readonly settlement: PaymentSettlementService,
     private readonly referrals: ReferralsService,
     private readonly callbacks: CallbackApplicationService,
+    private readonly metrics: PaymentMetrics,
   ) {}
 
   async send(paymentId: string): Promise<PushOutcome> {
@@ -47,6 +49,7 @@ export class StkPushSender {
     if (!payment) return this.explainUnclaimable(paymentId);
 
     let result: StkPushResult;
+    const sentAt = process.hrtime.bigint();
     try {
       result = await this.daraja.stkPush({
         phoneNumber: payment.phoneNumber,
@@ -61,6 +64,9 @@ export class StkPushSender {
       return this.fail(payment, `STK push not sent: ${error.message}`, { attempt: payment.attempts });
     }
 
+    const seconds = Number(process.hrtime.bigint() - sentAt) / 1e9;
+    this.metrics.pushAnswered(seconds, result.kind === 'accepted' ? 'accepted' : result.errorClass);
+    if (result.kind === 'error') this.metrics.darajaError('push', result.errorClass);
     if (result.kind === 'accepted') return this.recordAccepted(payment, result.merchantRequestId, result.checkoutRequestId);
     const detail = { attempt: payment.attempts, errorClass: result.errorClass, errorCode: result.errorCode, httpStatus: result.httpStatus, errorMessage: result.errorMessage };
     switch (result.errorClass) {
