@@ -1,18 +1,6 @@
 // Jest runs on Node 20, which cannot load NestJS 12's ESM-only packages through Jest's module
 // system; @swc/jest compiles both our TypeScript and node_modules/@nestjs to CommonJS.
-const swcTransform = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2023',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
+const swcTransform = ['@swc/jest', require('./test/support/swc-options.js')];
 
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swcTransform },
