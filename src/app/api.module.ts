@@ -14,7 +14,9 @@ import { ReferralsModule } from '../referrals/referrals.module';
 import { CoreModule } from './core.module';
 
 @Module({
-  imports: [CoreModule, AuthModule, ThrottlingModule, HealthModule, MetricsModule, IdempotencyModule, ReferralsModule, PaymentsModule],
+  // ThrottlingModule before AuthModule: global guards run in module order, and requests without a
+  // known key must meet the per-address limit before the key guard answers them 401.
+  imports: [CoreModule, ThrottlingModule, AuthModule, HealthModule, MetricsModule, IdempotencyModule, ReferralsModule, PaymentsModule],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: HttpErrorFilter },

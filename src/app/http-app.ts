@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
+import { refuseUnusableJson } from '../common/json-body-guard';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
 import { CALLBACK_PATH_PREFIX, createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
@@ -21,10 +22,14 @@ export function configureHttpApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
   const config = app.get<AppConfig>(appConfig.KEY);
   express.useLogger(app.get(Logger));
+  // req.ip (callback allowlist, per-address rate limits) reads X-Forwarded-For only when the
+  // connection comes from a configured proxy; with none configured, never.
+  express.set('trust proxy', config.trustedProxies.length > 0 ? [...config.trustedProxies] : false);
   express.use(refuseWhileShuttingDown);
   // Before the body parser: a forged or misdirected callback is refused without reading its body.
   express.use(CALLBACK_PATH_PREFIX, createCallbackGate(config.mpesa));
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  express.use(refuseUnusableJson);
   express.disable('x-powered-by');
   express.use(helmet());
   mountQueueDashboard(app); // /admin/queues, admin keys only

@@ -87,6 +87,8 @@ describe('loadAppConfig', () => {
     ['MPESA_TRANSACTION_TYPE', 'Bogus'],
     ['MPESA_BASE_URL', 'not a url'],
     ['MPESA_CALLBACK_ALLOWED_IPS', '196.201.214.200,not-an-ip'],
+    ['TRUSTED_PROXIES', '10.0.0.1,proxy.example'],
+    ['TRUSTED_PROXIES', '10.0.0.0/33'],
     ['REFERRAL_FEE_KES', '10.5'],
     ['REFERRAL_FEE_KES', '0'],
     ['AUTO_STK_ON_PENDING_PAYMENT', 'maybe'],
@@ -139,6 +141,12 @@ describe('loadAppConfig', () => {
   it('honours an explicit allowlist, including CIDR ranges', () => {
     const config = loadAppConfig({ ...productionSecrets, MPESA_CALLBACK_ALLOWED_IPS: '10.0.0.0/8, ::1' });
     expect(config.mpesa.callbackAllowedIps).toEqual(['10.0.0.0/8', '::1']);
+  });
+
+  it('trusts no proxy by default and reads TRUSTED_PROXIES as addresses or CIDR ranges', () => {
+    expect(loadAppConfig({}).trustedProxies).toEqual([]);
+    expect(loadAppConfig({ TRUSTED_PROXIES: '' }).trustedProxies).toEqual([]);
+    expect(loadAppConfig({ TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8,::1' }).trustedProxies).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
   });
 
   it('returns a frozen object', () => {

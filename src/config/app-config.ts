@@ -52,6 +52,8 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   /** The worker role's health and metrics port; 0 = none. */
   workerHttpPort: number;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For gives the client address; empty = trust none. */
+  trustedProxies: string[];
 }
 
 export class ConfigurationError extends Error {
@@ -146,6 +148,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     events: { heartbeatMs: vars.SSE_HEARTBEAT_MS },
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     workerHttpPort: vars.WORKER_HTTP_PORT,
+    trustedProxies: splitList(vars.TRUSTED_PROXIES),
   };
   return deepFreeze(config);
 }

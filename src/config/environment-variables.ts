@@ -117,6 +117,14 @@ export class EnvironmentVariables {
   @IsIpOrCidrList()
   MPESA_CALLBACK_ALLOWED_IPS?: string;
 
+  /**
+   * Not in the contract: reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs).
+   * Unset or empty: none, so the source address is always the connection's own.
+   */
+  @IsOptional()
+  @IsIpOrCidrList()
+  TRUSTED_PROXIES?: string;
+
   /** Not in the contract: the Daraja client's per-request timeout. */
   @Transform(toInteger)
   @IsInt()

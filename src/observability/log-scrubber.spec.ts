@@ -10,6 +10,15 @@ describe('log scrubber', () => {
     ['POST /api/stk-callback/s3cr3t-token-value', 'POST /api/stk-callback/[REDACTED]'],
     ['ws_CO_2211202601080049777567017', 'ws_CO_2211202601080049777567017'],
     ['amount 1000 KES', 'amount 1000 KES'],
+    ['GET /api/payments/by-phone/%2B254712345678', 'GET /api/payments/by-phone/**********678'],
+    ['GET /api/payments/by-phone/+254%20712%20345%20678', 'GET /api/payments/by-phone/**********678'],
+    ['GET /api/payments/by-phone/0712-345-678', 'GET /api/payments/by-phone/*******678'],
+    ['call 0712 345 678 or +254 712 345 678', 'call *******678 or **********678'],
+    ['?phoneNumber=0712%2D345%2D678&x=1', '?phoneNumber=*******678&x=1'],
+    ['?phoneNumber=+254+712+345+678', '?phoneNumber=**********678'],
+    ['GET /api/payments/by-phone/%200712345678%20', 'GET /api/payments/by-phone/%20*******678%20'],
+    ['2026-11-21 10:21:15', '2026-11-21 10:21:15'],
+    ['POST /API/STK-CALLBACK/s3cr3t-token-value', 'POST /API/STK-CALLBACK/[REDACTED]'],
   ])('%s', (input, expected) => {
     expect(scrubText(input)).toBe(expected);
   });

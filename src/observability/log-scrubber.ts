@@ -4,15 +4,26 @@
 
 const SECRET_FIELD = /^(authorization|x-api-key|api[-_]?keys?|password|passkey|secret|consumer[-_]?secret|consumer[-_]?key|access[-_]?token|token|callback[-_]?token|cookie)$/i;
 
-/** Kenyan mobile numbers in any of the accepted forms, as a whole run of digits. */
-const PHONE = /(?<![\dA-Za-z])(\+?254|0)?([17]\d{5})(\d{3})(?!\d)/g;
-const CALLBACK_PATH = /(\/api\/stk-callback\/)[^/?#\s"]+/g;
+/**
+ * Kenyan mobile numbers in any of the accepted forms, as a whole run of digits, also written with
+ * spaces, dots, dashes or `+` (a query string's space) between the digits and URL-encoded (`+254%20712%20345%20678`,
+ * `%2B254712345678`), as a request URL carries them (issue 8: such URLs reached the logs).
+ */
+const SEP = '(?:[ .+-]|%20|%2[dD])?';
+const digits = (n: number) => Array.from({ length: n }, () => '\\d').join(SEP);
+const PHONE = new RegExp(`(?<!(?<!%2)[\\dA-Za-z%])((?:\\+|%2[bB])?2${SEP}5${SEP}4${SEP}|0${SEP})?([17]${SEP}${digits(5)})${SEP}(${digits(3)})(?!\\d)`, 'g');
+const SEPARATORS = /[ .-]|%20|%2[dD]|(?<=\d)\+/g;
+/** Case-insensitive like Express's routing, which answers /API/STK-CALLBACK/<token> too. */
+const CALLBACK_PATH = /(\/api\/stk-callback\/)[^/?#\s"]+/gi;
 const MAX_DEPTH = 6;
 
 export function scrubText(text: string): string {
   return text
     .replace(CALLBACK_PATH, '$1[REDACTED]')
-    .replace(PHONE, (_match, prefix: string | undefined, middle: string, lastThree: string) => `${'*'.repeat((prefix ?? '').length + middle.length)}${lastThree}`);
+    .replace(PHONE, (_match, prefix: string | undefined, middle: string, lastThree: string) => {
+      const masked = `${prefix ?? ''}${middle}`.replace(/%2[bB]/g, '+').replace(SEPARATORS, '');
+      return `${'*'.repeat(masked.length)}${lastThree.replace(SEPARATORS, '')}`;
+    });
 }
 
 export function scrubValue(value: unknown, depth = 0): unknown {

@@ -51,6 +51,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     API_KEYS: `admin:${ADMIN_KEY},staff:${STAFF_KEY}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PROCESS_ROLE: options.role ?? 'api',
+    // Tests poll; rate limits are tested where a test sets its own.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
   });
   try {

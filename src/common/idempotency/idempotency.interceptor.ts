@@ -48,7 +48,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         fields: [{ field: 'Idempotency-Key', messages: ['must be 1 to 200 visible ASCII characters'] }],
       });
     }
-    const scope = `${request.method} ${request.path}`;
+    const scope = scopeOf(request.method, request.path);
     const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
     const claim = await this.store.claim(scope, key, requestHash);
     switch (claim.kind) {
@@ -74,6 +74,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw error;
     }
   }
+}
+
+/** Where keys are unique: method and path; an overlong path (the column holds 200) by its digest. */
+export function scopeOf(method: string, path: string): string {
+  const scope = `${method} ${path}`;
+  return scope.length <= 200 ? scope : `${method} sha256:${createHash('sha256').update(path).digest('hex')}`;
 }
 
 /** Marks a route as honouring Idempotency-Key. */

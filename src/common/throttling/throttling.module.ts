@@ -6,6 +6,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import type { AppConfig } from '../../config/app-config';
 import { appConfig } from '../../config/config.module';
 import type Redis from 'ioredis';
+import { AuthModule } from '../../auth/auth.module';
 import { QueuesModule } from '../../queues/queues.module';
 import { REDIS_CLIENT } from '../../queues/redis-client.provider';
 import { ApiThrottlerGuard } from './api-throttler.guard';
@@ -15,6 +16,7 @@ const ONE_MINUTE_MS = 60_000;
 
 @Module({
   imports: [
+    AuthModule,
     ThrottlerModule.forRootAsync({
       imports: [QueuesModule],
       inject: [appConfig.KEY, REDIS_CLIENT],

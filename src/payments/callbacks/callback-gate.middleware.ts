@@ -27,6 +27,15 @@ export function normaliseAddress(address: string | undefined): string | null {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
+/** A malformed escape (`%E0%A4%A`) is simply not the token; decodeURIComponent would throw (a 500). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
+  }
+}
+
 export function createCallbackGate(mpesa: MpesaConfig) {
   const expected = digest(mpesa.callbackToken);
   const allowlist = buildAllowlist(mpesa.callbackAllowedIps);
@@ -34,7 +43,7 @@ export function createCallbackGate(mpesa: MpesaConfig) {
   return (req: Request, res: Response, next: NextFunction): void => {
     // req.path is relative to the mount point: "/<token>".
     const segments = req.path.split('/').filter(Boolean);
-    const presented = segments.length === 1 ? decodeURIComponent(segments[0]) : '';
+    const presented = segments.length === 1 ? safeDecode(segments[0]) : '';
     if (!timingSafeEqual(digest(presented), expected)) {
       res.status(404).json({ statusCode: 404, code: 'NOT_FOUND', message: `Cannot ${req.method} ${CALLBACK_PATH_PREFIX}` });
       return;

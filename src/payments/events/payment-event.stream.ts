@@ -7,7 +7,7 @@ import type { Repository } from 'typeorm';
 import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
-import { InjectRedis } from '../../queues/redis-client.provider';
+import { InjectRedis, redisReady } from '../../queues/redis-client.provider';
 import { Payment } from '../payment.entity';
 import { toPaymentView } from '../payment.view';
 import { PaymentEventMessage, paymentEventsChannel, parsePaymentEventMessage } from './payment-event.message';
@@ -56,7 +56,9 @@ export class PaymentEventStream implements BeforeApplicationShutdown, OnApplicat
   async open(request: Request, response: Response, referralId: string | null): Promise<void> {
     if (this.closing) throw new DomainError('SERVICE_UNAVAILABLE', 'The service is shutting down');
     await this.subscription();
-    if (request.destroyed) return;
+    // The connection, not the request stream: a request with a body is already "destroyed" once
+    // its body was read, and returning then would leave the client waiting forever (issue 8 fuzzer).
+    if (!request.socket || request.socket.destroyed) return;
 
     response.status(200);
     response.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -95,6 +97,10 @@ export class PaymentEventStream implements BeforeApplicationShutdown, OnApplicat
   }
 
   private async subscription(): Promise<void> {
+    if (!this.subscribed) {
+      // Redis away: say so at once rather than after the subscribe timeout.
+      if (!(await redisReady(this.redis))) throw new DomainError('SERVICE_UNAVAILABLE', 'Live payment events are unavailable: Redis does not answer');
+    }
     if (!this.subscribed) {
       const subscriber = this.redis.duplicate({
         // Unlike the fail-fast command client, a subscriber waits for Redis and resubscribes.

@@ -1,0 +1,134 @@
+// Issue 8, Security: every route against no key, a wrong key, a staff key and an admin key. Each
+// cell sends a request that would succeed with the right role (fresh fixtures where it changes
+// something), then asserts the contract's answer: 401 without a known key, 403 for a key without
+// the role (both changing nothing in Postgres), the route's own success status otherwise.
+import { failureCallback } from '../support/callbacks';
+import { contractRoles, openApiRoles, Route, routeName, ROUTES } from '../support/route-catalogue';
+import { jsonRequest, rawRequest, RawRequest, RawResponse } from '../support/raw-http';
+import { changedTables, stateFingerprint } from '../support/state-fingerprint';
+import { ADMIN_KEY, STAFF_KEY, startTestApp, TestApp } from '../support/test-app';
+
+type Credential = 'none' | 'wrong' | 'staff' | 'admin';
+const CREDENTIALS: Credential[] = ['none', 'wrong', 'staff', 'admin'];
+const KEY: Record<Credential, string | null> = { none: null, wrong: 'not-a-key-0000000000', staff: STAFF_KEY, admin: ADMIN_KEY };
+
+type Expected = 401 | 403 | 'allowed';
+
+/** The contract's rule: no key or an unknown key 401, a key without the role 403, `admin` ⊇ `staff`. */
+function expectedFor(route: Route, credential: Credential): Expected {
+  if (route.access === 'public') return 'allowed';
+  if (credential === 'none' || credential === 'wrong') return 401;
+  if (route.access === 'admin' && credential === 'staff') return 403;
+  return 'allowed';
+}
+
+describe('Authorization matrix', () => {
+  let t: TestApp;
+  const cells: { route: Route; credential: Credential; expected: Expected }[] = ROUTES.flatMap((route) =>
+    CREDENTIALS.map((credential) => ({ route, credential, expected: expectedFor(route, credential) })),
+  );
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { AUTO_STK_ON_PENDING_PAYMENT: 'false', RATE_LIMIT_PER_MINUTE: '0' } });
+    console.log(`authorization matrix: ${ROUTES.length} routes x ${CREDENTIALS.length} credentials = ${cells.length} cells`);
+  });
+  afterAll(() => t.close());
+
+  const send = (req: RawRequest) => rawRequest(t.baseUrl, req);
+  async function admin(method: string, path: string, body?: unknown): Promise<RawResponse> {
+    const res = await send(jsonRequest(method, path, body, ADMIN_KEY));
+    if (res.status >= 300) throw new Error(`fixture ${method} ${path}: ${res.status} ${res.text}`);
+    return res;
+  }
+  const json = (res: RawResponse) => res.json as Record<string, string>;
+
+  async function referral(status: 'pending-admin' | 'pending-payment' = 'pending-admin'): Promise<string> {
+    const id = json(await admin('POST', '/api/referrals', { patientName: 'Matrix Patient' })).id;
+    if (status === 'pending-payment') {
+      await admin('PATCH', `/api/referrals/${id}/status`, { status: 'awaiting-biodata' });
+      await admin('PATCH', `/api/referrals/${id}/status`, { status: 'pending-payment', stkPhoneNumber: '0712500001' });
+    }
+    return id;
+  }
+  async function pendingPayment(): Promise<{ referralId: string; paymentId: string }> {
+    const referralId = await referral('pending-payment');
+    return { referralId, paymentId: json(await admin('POST', `/api/referrals/${referralId}/payments`, {})).id };
+  }
+  async function failedPayment(): Promise<{ referralId: string; paymentId: string }> {
+    const p = await pendingPayment();
+    await admin('POST', '/api/update-payment-status', { paymentId: p.paymentId, status: 'failed', reason: 'matrix fixture' });
+    return p;
+  }
+
+  /** A request this route answers with success for a key that has the role, and that success status. */
+  async function requestFor(route: Route): Promise<{ req: RawRequest; success: number }> {
+    const r = (method: string, path: string, body?: unknown) => jsonRequest(method, path, body);
+    switch (routeName(route)) {
+      case 'POST /api/referrals':
+        return { req: r('POST', '/api/referrals', { patientName: 'Created In Matrix' }), success: 201 };
+      case 'GET /api/referrals':
+        return { req: r('GET', '/api/referrals'), success: 200 };
+      case 'GET /api/referrals/:id':
+        return { req: r('GET', `/api/referrals/${await referral()}`), success: 200 };
+      case 'PATCH /api/referrals/:id/status':
+        return { req: r('PATCH', `/api/referrals/${await referral()}/status`, { status: 'cancelled', reason: 'matrix' }), success: 200 };
+      case 'POST /api/referrals/:id/payments':
+        return { req: r('POST', `/api/referrals/${await referral('pending-payment')}/payments`, {}), success: 202 };
+      case 'POST /api/referrals/:id/payments/retry':
+        return { req: r('POST', `/api/referrals/${(await failedPayment()).referralId}/payments/retry`), success: 202 };
+      case 'GET /api/referrals/:id/payments':
+        return { req: r('GET', `/api/referrals/${(await pendingPayment()).referralId}/payments`), success: 200 };
+      case 'POST /api/mpesa/stk-push':
+        return { req: r('POST', '/api/mpesa/stk-push', { phoneNumber: '0712500002', amount: 1000, referralId: await referral('pending-payment') }), success: 202 };
+      case 'GET /api/payments':
+        return { req: r('GET', '/api/payments?status=pending'), success: 200 };
+      case 'GET /api/payments/pending':
+        return { req: r('GET', '/api/payments/pending'), success: 200 };
+      case 'GET /api/payments/stats':
+        return { req: r('GET', '/api/payments/stats'), success: 200 };
+      case 'GET /api/payments/by-phone/:phoneNumber':
+        return { req: r('GET', '/api/payments/by-phone/0712500001'), success: 200 };
+      case 'GET /api/payments/:id':
+        return { req: r('GET', `/api/payments/${(await pendingPayment()).paymentId}`), success: 200 };
+      case 'POST /api/payments/:id/retry':
+        return { req: r('POST', `/api/payments/${(await failedPayment()).paymentId}/retry`), success: 202 };
+      case 'POST /api/update-payment-status':
+        return { req: r('POST', '/api/update-payment-status', { paymentId: (await pendingPayment()).paymentId, status: 'failed', reason: 'matrix' }), success: 200 };
+      case 'GET /api/payments/events':
+        return { req: r('GET', '/api/payments/events'), success: 200 };
+      case 'POST /api/stk-callback/:token':
+        return { req: r('POST', '/api/stk-callback/dev-callback-token', failureCallback(`ws_CO_matrix_${Date.now()}_${Math.random()}`, 1032, 'Request cancelled by user')), success: 200 };
+      default:
+        // The operational routes are plain reads.
+        return { req: r(route.method, route.path), success: 200 };
+    }
+  }
+
+  it('covers exactly the routes of the OpenAPI document, with the same roles', () => {
+    const documented = openApiRoles();
+    const ours = new Map(ROUTES.filter((r) => documented.has(routeName(r))).map((r) => [routeName(r), r.access]));
+    expect(ours).toEqual(documented);
+    expect(ROUTES.filter((r) => r.kind === 'api').every((r) => documented.has(routeName(r)))).toBe(true);
+  });
+
+  it('covers exactly the routes of the contract, with the same roles (when ../shared/CONTRACT.md is at hand)', () => {
+    const contract = contractRoles();
+    if (!contract) return;
+    expect(new Map(ROUTES.filter((r) => r.kind === 'api').map((r) => [routeName(r), r.access]))).toEqual(contract);
+  });
+
+  it.each(cells.map((c) => [routeName(c.route), c.credential, c.expected, c] as const))('%s with %s key: %s', async (_name, credential, expected, cell) => {
+    const { req, success } = await requestFor(cell.route);
+    const key = KEY[credential];
+    if (key) req.headers = { ...req.headers, 'X-API-Key': key };
+    const before = await stateFingerprint(t.dataSource);
+    const res = await send(req);
+    if (expected === 'allowed') {
+      expect({ status: res.status, body: res.status === success ? '' : res.text }).toEqual({ status: success, body: '' });
+      return;
+    }
+    expect(res.status).toBe(expected);
+    expect(res.json).toMatchObject({ statusCode: expected, code: expected === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN' });
+    expect(changedTables(before, await stateFingerprint(t.dataSource))).toEqual([]);
+  });
+});
