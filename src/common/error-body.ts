@@ -1,6 +1,7 @@
 // Turns any thrown value into the contract's error body. Shared by the HTTP filter and by the
 // idempotency interceptor, which must remember refusals exactly as the client saw them.
 import { HttpException } from '@nestjs/common';
+import { DEPENDENCY_UNAVAILABLE_MESSAGE, isDependencyUnavailable } from './dependency-errors';
 import { DomainError, ErrorBody, ERROR_HTTP_STATUS, ErrorCode } from './domain-error';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = Object.entries(ERROR_HTTP_STATUS).reduce(
@@ -46,5 +47,7 @@ export function errorToBody(error: unknown, requestId: string | undefined): Erro
     const message = parserError.type === 'entity.parse.failed' ? 'Request body is not valid JSON' : 'Request body could not be read';
     return { statusCode: 400, code: 'VALIDATION_FAILED', message };
   }
+  // Postgres or Redis away: not the client's fault and not a bug; the client may retry shortly.
+  if (isDependencyUnavailable(error)) return { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: DEPENDENCY_UNAVAILABLE_MESSAGE, requestId };
   return { statusCode: 500, code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE, requestId };
 }

@@ -7,9 +7,11 @@ import type { INestApplication } from '@nestjs/common';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
+import type Redis from 'ioredis';
 import { ApiKeyRegistry, roleSatisfies } from '../auth/api-key-registry';
 import { presentedApiKey } from '../auth/api-key.guard';
 import { ALL_QUEUES } from '../queues/queue-catalogue';
+import { REDIS_CLIENT, redisReady } from '../queues/redis-client.provider';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -46,5 +48,15 @@ export function mountQueueDashboard(app: INestApplication): void {
     queues: ALL_QUEUES.map((name) => new BullMQAdapter(app.get<Queue>(getQueueToken(name)))),
     serverAdapter,
   });
-  app.use(QUEUE_DASHBOARD_PATH, adminOnly(app.get(ApiKeyRegistry)), serverAdapter.getRouter());
+  app.use(QUEUE_DASHBOARD_PATH, adminOnly(app.get(ApiKeyRegistry)), whileRedisAnswers(app.get<Redis>(REDIS_CLIENT)), serverAdapter.getRouter());
+}
+
+/** The dashboard reads everything from Redis: while Redis is away it answers 503 at once rather than hang. */
+export function whileRedisAnswers(redis: Redis) {
+  return (_request: Request, response: Response, next: NextFunction): void => {
+    void redisReady(redis).then((ready) => {
+      if (ready) return next();
+      response.status(503).json({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'The queue dashboard needs Redis, which cannot be reached; retry shortly' });
+    });
+  };
 }

@@ -12,6 +12,14 @@ export const stkPushJobId = (paymentId: string) => `push-${paymentId}`;
 /** BullMQ's own attempts are a safety net only: the payment's `attempts` column is the authority. */
 const EXTRA_JOB_ATTEMPTS = 2;
 
+/**
+ * How long a request waits for Redis to take a push job. BullMQ's connection queues commands while
+ * Redis is away; without this bound the request would hang for the whole outage. The payment row
+ * already records that the push is owed, so giving up here only hands it to the sweeper (and a
+ * command still queued runs later under the same job id, which publishes nothing twice).
+ */
+export const PUBLISH_TIMEOUT_MS = 1000;
+
 @Injectable()
 export class PushDispatcher {
   private readonly logger = new Logger(PushDispatcher.name);
@@ -26,12 +34,22 @@ export class PushDispatcher {
    * owed, and the sweeper publishes it again if Redis was away now.
    */
   async publish(paymentId: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.queue.add(JOBS.sendStkPush, { paymentId }, this.jobOptions(paymentId));
+      const added = this.queue.add(JOBS.sendStkPush, { paymentId }, this.jobOptions(paymentId));
+      added.catch(() => undefined); // a late failure after the timeout below has nobody to tell
+      await Promise.race([
+        added,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+        }),
+      ]);
       return true;
     } catch (error) {
       this.logger.warn({ paymentId, error: (error as Error).message }, 'Could not publish the STK push job; the sweeper will');
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

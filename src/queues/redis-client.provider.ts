@@ -32,3 +32,23 @@ export class RedisClientCloser implements OnApplicationShutdown {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
+
+/**
+ * Whether Redis answers on this client now, waiting at most `waitMs` for a connection in progress.
+ * Lets a request that needs Redis answer 503 at once while Redis is away, instead of waiting on a
+ * connection that queues commands (BullMQ's) or on a timeout of its own.
+ */
+export async function redisReady(redis: Redis, waitMs = 1000): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, waitMs);
+    redis.once('ready', onReady);
+  });
+}

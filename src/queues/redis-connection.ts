@@ -14,5 +14,8 @@ export function redisOptionsFromUrl(redisUrl: string): RedisOptions & BullRedisO
     tls: url.protocol === 'rediss:' ? {} : undefined,
     // BullMQ workers block on Redis and must never give up a command on their own.
     maxRetriesPerRequest: null,
+    // Reconnect at most 2 s apart, however long Redis was away, so every connection is back within
+    // 2 s of Redis (BullMQ's own default waits up to 20 s between tries after a long outage).
+    retryStrategy: (times: number) => Math.min(250 * times, 2000),
   };
 }

@@ -33,3 +33,28 @@ describe('scenarioForPhone', () => {
     expect(scenarioForPhone('254700000602')).toMatchObject({ processingForm: 'result-4999', slowPrompt: true });
   });
 });
+
+describe('composed numbers 2547001RSFxx', () => {
+  it('combines an outcome, spike-arrest refusals and one fault', () => {
+    expect(scenarioForPhone('254700100042')).toMatchObject({ name: 'success', resultCode: 0, refusal: null, callback: 'none', answer: 'none' });
+    expect(scenarioForPhone('254700122107')).toMatchObject({
+      name: 'cancelled+spike-arrest-x2+callback-never-sent',
+      resultCode: 1032,
+      refusal: { errorCode: '500.003.02', errorMessage: 'Error Occurred: Spike Arrest Violation', times: 2 },
+      callback: 'never',
+      answer: 'none',
+    });
+    expect(scenarioForPhone('254700101299')).toMatchObject({ name: 'success+spike-arrest-x1+callback-sent-twice', callback: 'twice' });
+    expect(scenarioForPhone('254700100400')).toMatchObject({ callback: 'before-answer', answer: 'none' });
+    expect(scenarioForPhone('254700100500')).toMatchObject({ name: 'success+answer-never-sent', callback: 'none', answer: 'never' });
+    expect(scenarioForPhone('254700190600')).toMatchObject({ resultCode: 8006, answer: 'late' });
+    expect(scenarioForPhone('254700100300')).toMatchObject({ callback: 'late' });
+  });
+
+  it('leaves every other number as it was', () => {
+    expect(scenarioForPhone('254700100700')).toMatchObject({ name: 'success', refusal: null, callback: 'none' }); // no fault 7
+    expect(scenarioForPhone('254700200000').name).toBe('success');
+    expect(scenarioForPhone('254700000501').name).toBe('answer-never-sent');
+    expect(scenarioForPhone('254700000312').refusal).toMatchObject({ times: 2 });
+  });
+});

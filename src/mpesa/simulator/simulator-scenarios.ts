@@ -1,4 +1,5 @@
-// Which behaviour a phone number gets. Scenario numbers are 254700000NNN; every other number succeeds.
+// Which behaviour a phone number gets. Scenario numbers are 254700000NNN and the composed
+// 2547001RSFxx; every other number succeeds.
 
 export type CallbackFault = 'none' | 'never' | 'twice' | 'late' | 'before-answer';
 export type AnswerFault = 'none' | 'never' | 'late';
@@ -103,7 +104,46 @@ export function refusalScenario(code: string): SimulatorScenario | null {
   return scenario(code, times === 0 ? `${name}-always` : `${name}-x${times}`, { refusal: { ...refusal, times } });
 }
 
+/**
+ * Composed numbers 2547001RSFxx, for runs that need many distinct numbers with mixed outcomes: R the
+ * customer's answer (0 pays, 1-9 as the failure numbers 101-109), S spike-arrest refusals before the
+ * push is accepted (0 none, 1-9), F one fault (0 none, 1 callback never sent, 2 sent twice, 3 late,
+ * 4 before the push's answer, 5 the push's answer never comes, 6 answered after the client's
+ * timeout), xx anything (so one combination has a hundred numbers).
+ */
+export const COMPOSED_PREFIX = '2547001';
+
+const COMPOSED_FAULTS: Record<string, { name: string; changes: Partial<SimulatorScenario> }> = {
+  '0': { name: '', changes: {} },
+  '1': { name: 'callback-never-sent', changes: { callback: 'never' } },
+  '2': { name: 'callback-sent-twice', changes: { callback: 'twice' } },
+  '3': { name: 'callback-late', changes: { callback: 'late' } },
+  '4': { name: 'callback-before-answer', changes: { callback: 'before-answer' } },
+  '5': { name: 'answer-never-sent', changes: { answer: 'never' } },
+  '6': { name: 'answer-after-client-timeout', changes: { answer: 'late' } },
+};
+
+export function composedScenario(msisdn: string): SimulatorScenario | null {
+  const match = /^2547001(\d)(\d)([0-6])\d\d$/.exec(msisdn);
+  if (!match) return null;
+  const [, result, refusals, fault] = match;
+  const outcome = result === '0' ? base : (BY_CODE.get(`10${result}`) as SimulatorScenario);
+  const times = Number(refusals);
+  const { name: spikeName, ...spike } = REFUSALS['1'];
+  const { name: faultName, changes } = COMPOSED_FAULTS[fault];
+  const name = [outcome.name, times > 0 ? `${spikeName}-x${times}` : '', faultName].filter(Boolean).join('+');
+  return {
+    ...outcome,
+    code: msisdn.slice(-6),
+    name,
+    refusal: times > 0 ? { ...spike, times } : null,
+    ...changes,
+  };
+}
+
 export function scenarioForPhone(msisdn: string): SimulatorScenario {
+  const composed = composedScenario(msisdn);
+  if (composed) return composed;
   if (!msisdn.startsWith(SCENARIO_PREFIX) || msisdn.length !== 12) return base;
   const code = msisdn.slice(SCENARIO_PREFIX.length);
   return BY_CODE.get(code) ?? refusalScenario(code) ?? base;

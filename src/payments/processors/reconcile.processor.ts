@@ -1,10 +1,11 @@
 // Runs reconciliation rounds on a BullMQ job scheduler: one schedule shared by every worker process,
 // each round handled by one of them (rounds that overlap are kept apart by the claim in the database).
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
+import { JobSchedulerKeeper } from '../../queues/job-scheduler-keeper';
 import { JOBS, QUEUES } from '../../queues/queue-catalogue';
 import { ReconciliationService } from './reconciliation.service';
 
@@ -23,7 +24,10 @@ export class ReconcileProcessor extends WorkerHost {
 }
 
 @Injectable()
-export class ReconcileScheduler implements OnApplicationBootstrap {
+export class ReconcileScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ReconcileScheduler.name);
+  private keeper: JobSchedulerKeeper | null = null;
+
   constructor(
     @InjectQueue(QUEUES.reconcile) private readonly queue: Queue,
     @InjectAppConfig() private readonly config: AppConfig,
@@ -33,6 +37,12 @@ export class ReconcileScheduler implements OnApplicationBootstrap {
     // Upserting is idempotent: every worker process may do it at start-up, and a changed
     // RECONCILE_INTERVAL_S replaces the old schedule.
     const every = this.config.payments.reconcileIntervalS * 1000;
-    await this.queue.upsertJobScheduler(RECONCILE_SCHEDULER_ID, { every }, { name: JOBS.reconcileSweep, data: {}, opts: { removeOnComplete: 100, removeOnFail: 1000 } });
+    // Kept in place afterwards: a Redis restarted without its data comes back without it.
+    this.keeper = new JobSchedulerKeeper(this.queue, RECONCILE_SCHEDULER_ID, { every }, { name: JOBS.reconcileSweep, data: {}, opts: { removeOnComplete: 100, removeOnFail: 1000 } }, this.logger);
+    await this.keeper.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.keeper?.stop();
   }
 }

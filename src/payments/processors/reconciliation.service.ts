@@ -15,6 +15,7 @@ import { InjectRedis } from '../../queues/redis-client.provider';
 import { recordPaymentEvent } from '../payment-events';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { PaymentSettlementService } from '../payment-settlement.service';
+import { CallbackApplicationService } from '../callbacks/callback-application.service';
 import { describeFailure } from '../result-description';
 import { ExpiryCause, expiryMessage, queryBackoffMs } from './reconcile-schedule';
 
@@ -54,6 +55,7 @@ export class ReconciliationService {
     private readonly daraja: DarajaClient,
     private readonly settlement: PaymentSettlementService,
     private readonly metrics: PaymentMetrics,
+    private readonly callbacks: CallbackApplicationService,
   ) {
     // One key per deployment (prefix): every worker process draws from the same budget.
     this.limiter = new RateLimiter(new RedisSlotStore(redis), `${config.redisKeyPrefix}:rate-limit:stk-query`, config.payments.reconcileQueriesPerSecond);
@@ -127,7 +129,12 @@ export class ReconciliationService {
         limiterFailure = { error };
         break;
       }
-      work.push(this.ask(payment.stkRequestId).then((answer) => this.applyAnswer(payment, answer)));
+      const applied = this.ask(payment.stkRequestId).then((answer) => this.applyAnswer(payment, answer));
+      // Handled by allSettled below, but only after the loop: without a handler now, an answer that
+      // fails to apply while the loop still waits for a slot (Postgres restarting) would be an
+      // unhandled rejection, and Node ends the worker process for it.
+      applied.catch(() => undefined);
+      work.push(applied);
     }
     // Queries already sent are applied before the round fails; payments not asked about keep their
     // lease and come back once it ends.
@@ -182,9 +189,9 @@ export class ReconciliationService {
         await manager.query('UPDATE payments SET query_count = query_count + 1 WHERE id = $1', [payment.id]);
         const { outcome, reason } = classifyResultCode(answer.resultCode);
         const resultDesc = answer.resultDesc || null;
-        await this.settlement.settle(
+        await this.settlement.settleLocked(
           manager,
-          payment.id,
+          payment,
           outcome === 'completed'
             ? // The query never carries the receipt: mpesaTransactionId stays null unless a callback brings it.
               { status: 'completed', resultCode: answer.resultCode, resultDesc, receipt: null }
@@ -201,9 +208,9 @@ export class ReconciliationService {
       if (expired) {
         await manager.query('UPDATE payments SET query_count = query_count + 1 WHERE id = $1', [payment.id]);
         const cause: ExpiryCause = answer.kind === 'processing' ? { kind: 'still-processing' } : { kind: 'query-unanswered', errorMessage: answer.errorMessage };
-        await this.settlement.settle(
+        await this.settlement.settleLocked(
           manager,
-          payment.id,
+          payment,
           { status: 'failed', resultCode: null, resultDesc: null, errorMessage: expiryMessage(expiryS, cause) },
           { source: 'reconciliation', eventType: 'expired', detail: { ...about, expirySeconds: expiryS } },
         );
@@ -234,15 +241,19 @@ export class ReconciliationService {
    */
   private async expireUnqueryable(roundStart: Date): Promise<number> {
     const expiryS = this.config.payments.paymentExpiryS;
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM payments
+    const rows: { id: string; pushState: string }[] = await this.dataSource.query(
+      `SELECT id, push_state AS "pushState" FROM payments
         WHERE status = 'pending' AND stk_request_id IS NULL AND push_state IN ('queued', 'indeterminate')
           AND created_at <= $1::timestamptz - ($2::int * interval '1 second')
         ORDER BY created_at LIMIT $3`,
       [roundStart, expiryS, EXPIRE_BATCH],
     );
     let expired = 0;
-    for (const { id } of rows) {
+    for (const { id, pushState } of rows) {
+      // Its success callback may be stored already, unmatched: a push whose send was found abandoned
+      // (a killed worker) becomes indeterminate only now, and this round may come before the sweep
+      // that would match it. Matched, it has a CheckoutRequestID and is not expired below.
+      if (pushState === 'indeterminate') await this.callbacks.matchByPhoneAndAmount(id);
       const done = await this.dataSource.transaction(async (manager) => {
         // Checked again under the lock: a callback may have matched it, a worker may have claimed it.
         const payment = await this.settlement.lock(manager, id);

@@ -1,0 +1,61 @@
+// Keeps a BullMQ job scheduler in place. Upserting at start-up is not enough: a Redis that restarts
+// without persistence (or fails over to an empty replica) comes back without the scheduler, and
+// nothing would run the reconciliation rounds or sweeps again until a worker restarted. So every
+// worker checks now and then that the scheduler exists and creates it again when it is gone.
+import type { Logger } from '@nestjs/common';
+import type { JobSchedulerTemplateOptions, Queue, RepeatOptions } from 'bullmq';
+
+/** How often the scheduler's presence is checked: one small Redis read per worker process. */
+export const SCHEDULER_CHECK_MS = 5_000;
+
+export interface SchedulerTemplate {
+  name: string;
+  data: object;
+  opts: JobSchedulerTemplateOptions;
+}
+
+export class JobSchedulerKeeper {
+  private timer: NodeJS.Timeout | null = null;
+  private checking = false;
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly id: string,
+    private readonly repeat: Omit<RepeatOptions, 'key'>,
+    private readonly template: SchedulerTemplate,
+    private readonly logger: Logger,
+    private readonly checkEveryMs = SCHEDULER_CHECK_MS,
+  ) {}
+
+  /** Upserts the scheduler (idempotent: every worker does it) and starts watching it. */
+  async start(): Promise<void> {
+    await this.upsert();
+    this.timer = setInterval(() => void this.check(), this.checkEveryMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Creates the scheduler again if Redis lost it; errors (Redis away) wait for the next check. */
+  async check(): Promise<boolean> {
+    if (this.checking) return false;
+    this.checking = true;
+    try {
+      if (await this.queue.getJobScheduler(this.id)) return false;
+      await this.upsert();
+      this.logger.warn(`Job scheduler ${this.id} was missing from Redis (restarted without its data?); created it again`);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async upsert(): Promise<void> {
+    await this.queue.upsertJobScheduler(this.id, this.repeat, this.template);
+  }
+}

@@ -1,0 +1,239 @@
+// Every payment against the simulator's ground truth, and the service's own invariants. Pure: the
+// run reads the rows and the ground truth, this decides what is right.
+
+export interface PaymentRow {
+  id: string;
+  referralId: string;
+  phoneNumber: string;
+  amount: number;
+  status: 'pending' | 'completed' | 'failed';
+  stkRequestId: string | null;
+  mpesaTransactionId: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  ageS: number;
+}
+
+export interface ReferralRow {
+  id: string;
+  status: string;
+  stkSentCount: number;
+  hasCompletedPayment: boolean;
+}
+
+export interface TruthTransaction {
+  checkoutRequestId: string;
+  accountReference: string;
+  phoneNumber: string;
+  amount: number;
+  status: 'processing' | 'completed' | 'failed';
+  mpesaReceiptNumber: string | null;
+  callbacks: { httpStatus: number | null }[];
+  queryCount: number;
+}
+
+export interface TruthPush {
+  accountReference: string | null;
+  outcome: 'accepted' | 'refused';
+  errorMessage: string | null;
+}
+
+export interface GroundTruth {
+  pushes: TruthPush[];
+  transactions: TruthTransaction[];
+}
+
+export type Stats = Record<'total' | 'pending' | 'completed' | 'failed' | 'totalAmount' | 'pendingAmount' | 'failedAmount' | 'successRate', number>;
+
+/** Same rule as the service's AccountReference (REF + first 9 hex digits of the referral id). */
+export function accountReferenceOf(referralId: string): string {
+  return `REF${referralId.replace(/-/g, '').slice(0, 9).toUpperCase()}`;
+}
+
+export interface Verdict {
+  mismatches: {
+    /** final status other than the one the ground truth (and what the service could learn) implies */
+    wrongFinalStatus: number;
+    /** a completed payment whose receipt is not the simulator's (null is right when a status query settled it) */
+    wrongReceipt: number;
+    /** payments the simulator accepted more than one push for (a customer prompted twice) */
+    multipleAcceptedPushes: number;
+    /** referrals whose stkSentCount says more than one accepted push */
+    stkSentCountAboveOne: number;
+    /** payments still pending although older than PAYMENT_EXPIRY_S */
+    pendingPastExpiry: number;
+    /** a referral `paid` without a completed payment, or with one but not `paid` */
+    referralPaidMismatch: number;
+    /** stats figures (per API process and range) that differ from a count over the rows */
+    statsMismatch: number;
+    /** payments that expired without their push ever being sent (the sweeper should have sent it) */
+    pushNeverSent: number;
+  };
+  observed: {
+    completed: number;
+    failed: number;
+    pending: number;
+    /** payments whose push the simulator accepted */
+    prompted: number;
+    /** failed as expired */
+    expired: number;
+    /** expired payments by the cause their errorMessage gives */
+    expiredBecause: Record<string, number>;
+    /**
+     * accepted by the simulator, but the service could never learn the outcome: the push's answer was
+     * lost (timeout, or a worker killed mid-send) and its callback was lost too (refused while
+     * Postgres was down, or a failure callback, which is never matched by phone); such a payment
+     * rightly expires as failed
+     */
+    unlearnable: number;
+    refusedPushes: number;
+    spikeArrestRefusals: number;
+    callbacksSent: number;
+    callbacksNotAccepted: number;
+    doubledCallbacks: number;
+    statusQueries: number;
+  };
+  /** a few examples per mismatch kind, for the log */
+  examples: Record<string, unknown[]>;
+}
+
+export function verify(input: {
+  payments: PaymentRow[];
+  referrals: ReferralRow[];
+  truth: GroundTruth;
+  expiryS: number;
+  stats: { label: string; answered: Stats; counted: Stats }[];
+}): Verdict {
+  const { payments, referrals, truth, expiryS } = input;
+  const examples: Record<string, unknown[]> = {};
+  const note = (kind: string, example: unknown) => {
+    const list = (examples[kind] ??= []);
+    if (list.length < 5) list.push(example);
+  };
+  const v: Verdict = {
+    mismatches: {
+      wrongFinalStatus: 0,
+      wrongReceipt: 0,
+      multipleAcceptedPushes: 0,
+      stkSentCountAboveOne: 0,
+      pendingPastExpiry: 0,
+      referralPaidMismatch: 0,
+      statsMismatch: 0,
+      pushNeverSent: 0,
+    },
+    observed: {
+      completed: 0,
+      failed: 0,
+      pending: 0,
+      prompted: 0,
+      expired: 0,
+      expiredBecause: {},
+      unlearnable: 0,
+      refusedPushes: truth.pushes.filter((p) => p.outcome === 'refused').length,
+      spikeArrestRefusals: truth.pushes.filter((p) => p.outcome === 'refused' && /Spike Arrest/.test(p.errorMessage ?? '')).length,
+      callbacksSent: truth.transactions.reduce((n, t) => n + t.callbacks.length, 0),
+      callbacksNotAccepted: truth.transactions.reduce((n, t) => n + t.callbacks.filter((c) => c.httpStatus !== 200).length, 0),
+      doubledCallbacks: truth.transactions.filter((t) => t.callbacks.length > 1).length,
+      statusQueries: truth.transactions.reduce((n, t) => n + t.queryCount, 0),
+    },
+    examples,
+  };
+
+  const byReference = new Map<string, TruthTransaction[]>();
+  for (const t of truth.transactions) byReference.set(t.accountReference, [...(byReference.get(t.accountReference) ?? []), t]);
+
+  for (const p of payments) {
+    v.observed[p.status]++;
+    if (p.status === 'failed' && p.errorMessage?.startsWith('Expired')) {
+      v.observed.expired++;
+      const cause = p.errorMessage.replace(/^[^;]*;\s*/, '').replace(/\s*\(.*$/, '');
+      v.observed.expiredBecause[cause] = (v.observed.expiredBecause[cause] ?? 0) + 1;
+    }
+    if (p.status === 'pending' && p.ageS > expiryS) {
+      v.mismatches.pendingPastExpiry++;
+      note('pendingPastExpiry', { id: p.id, ageS: p.ageS });
+    }
+    if (p.status === 'failed' && /the STK push was never sent/.test(p.errorMessage ?? '')) {
+      v.mismatches.pushNeverSent++;
+      note('pushNeverSent', { id: p.id, errorMessage: p.errorMessage });
+    }
+    // Each referral has one payment in this run, so its AccountReference names the payment.
+    const txs = (byReference.get(accountReferenceOf(p.referralId)) ?? []).filter((t) => t.amount === p.amount);
+    if (txs.length > 1) {
+      v.mismatches.multipleAcceptedPushes++;
+      note('multipleAcceptedPushes', { id: p.id, checkoutRequestIds: txs.map((t) => t.checkoutRequestId) });
+      continue;
+    }
+    const tx = txs[0];
+    let expected: 'completed' | 'failed';
+    if (!tx) {
+      expected = 'failed'; // never prompted: it must not complete
+    } else {
+      v.observed.prompted++;
+      if (tx.status === 'processing') {
+        v.mismatches.wrongFinalStatus++;
+        note('wrongFinalStatus', { id: p.id, why: 'the simulator still processes it: the run did not wait long enough' });
+        continue;
+      }
+      if (p.stkRequestId === tx.checkoutRequestId) {
+        expected = tx.status;
+      } else if (p.stkRequestId === null) {
+        // The service never learnt the CheckoutRequestID. A success callback it accepted must have
+        // been matched by phone and amount; without one nothing could tell it, and expiry is right.
+        const successCallbackAccepted = tx.status === 'completed' && tx.callbacks.some((c) => c.httpStatus === 200);
+        expected = successCallbackAccepted ? 'completed' : 'failed';
+        if (!successCallbackAccepted && tx.status === 'completed') v.observed.unlearnable++;
+      } else {
+        v.mismatches.wrongFinalStatus++;
+        note('wrongFinalStatus', { id: p.id, why: 'stkRequestId is not the accepted push', stkRequestId: p.stkRequestId, truth: tx.checkoutRequestId });
+        continue;
+      }
+    }
+    if (p.status !== expected) {
+      v.mismatches.wrongFinalStatus++;
+      note('wrongFinalStatus', { id: p.id, phone: p.phoneNumber, status: p.status, expected, truth: tx ?? null, errorMessage: p.errorMessage });
+    }
+    if (p.status === 'completed' && tx && p.mpesaTransactionId !== null && p.mpesaTransactionId !== tx.mpesaReceiptNumber) {
+      v.mismatches.wrongReceipt++;
+      note('wrongReceipt', { id: p.id, receipt: p.mpesaTransactionId, truth: tx.mpesaReceiptNumber });
+    }
+  }
+
+  for (const r of referrals) {
+    if ((r.status === 'paid') !== r.hasCompletedPayment) {
+      v.mismatches.referralPaidMismatch++;
+      note('referralPaidMismatch', r);
+    }
+    if (r.stkSentCount > 1) {
+      v.mismatches.stkSentCountAboveOne++;
+      note('stkSentCountAboveOne', r);
+    }
+  }
+
+  for (const { label, answered, counted } of input.stats) {
+    for (const key of Object.keys(counted) as (keyof Stats)[]) {
+      if (answered[key] !== counted[key]) {
+        v.mismatches.statsMismatch++;
+        note('statsMismatch', { label, key, answered: answered[key], counted: counted[key] });
+      }
+    }
+  }
+  return v;
+}
+
+/** The stats a count over the rows gives, as GET /api/payments/stats words them. */
+export function countStats(rows: { status: string; amount: number }[]): Stats {
+  const sum = (status: string) => rows.filter((r) => r.status === status).reduce((n, r) => n + r.amount, 0);
+  const n = (status: string) => rows.filter((r) => r.status === status).length;
+  const settled = n('completed') + n('failed');
+  return {
+    total: rows.length,
+    pending: n('pending'),
+    completed: n('completed'),
+    failed: n('failed'),
+    totalAmount: sum('completed'),
+    pendingAmount: sum('pending'),
+    failedAmount: sum('failed'),
+    successRate: settled === 0 ? 0 : Math.round((n('completed') / settled) * 10_000) / 10_000,
+  };
+}
