@@ -40,6 +40,14 @@ export class PaymentSettlementService {
   async settle(manager: EntityManager, paymentId: string, outcome: PaymentOutcome, options: SettleOptions): Promise<SettleResult> {
     const payment = await this.lock(manager, paymentId);
     if (!payment) throw new Error(`payment ${paymentId} vanished`);
+    return this.settleLocked(manager, payment, outcome, options);
+  }
+
+  /**
+   * settle() for a payment this transaction has already locked (lock() or lockByCheckoutRequestId()):
+   * the same rule without a second round trip to lock the row again.
+   */
+  async settleLocked(manager: EntityManager, payment: Payment, outcome: PaymentOutcome, options: SettleOptions): Promise<SettleResult> {
     if (payment.status !== 'pending') return { changed: false, payment };
     return this.apply(manager, payment, outcome, options);
   }

@@ -135,9 +135,9 @@ export class CallbackApplicationService {
     }
 
     if (outcome === 'failed') {
-      await this.settlement.settle(
+      await this.settlement.settleLocked(
         manager,
-        payment.id,
+        payment,
         { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },
         { source: 'callback', detail: evidence },
       );
@@ -146,9 +146,9 @@ export class CallbackApplicationService {
 
     if (parsed.amount !== null && parsed.amount !== payment.amount) {
       const errorMessage = `Amount mismatch: M-Pesa reported KES ${parsed.amount} paid, the payment expected KES ${payment.amount}`;
-      await this.settlement.settle(
+      await this.settlement.settleLocked(
         manager,
-        payment.id,
+        payment,
         { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage },
         { source: 'callback', eventType: 'amount-mismatch', detail: { ...evidence, paidAmount: parsed.amount, expectedAmount: payment.amount } },
       );
@@ -163,9 +163,9 @@ export class CallbackApplicationService {
       return this.close(manager, callback, 'review', payment.id, doubt);
     }
 
-    await this.settlement.settle(
+    await this.settlement.settleLocked(
       manager,
-      payment.id,
+      payment,
       { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
       { source: 'callback', detail: evidence },
     );

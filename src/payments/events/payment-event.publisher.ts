@@ -87,6 +87,15 @@ export class PaymentEventPublisher implements EntitySubscriberInterface, OnModul
     if (state) state.depth += 1;
   }
 
+  /**
+   * A payment read here (to settle it, most often) tells its referral too: its changes then need no
+   * lookup after the commit, which otherwise costs one query per callback in a process that did not
+   * create the payment.
+   */
+  afterLoad(entity: object): void {
+    if (entity instanceof Payment && entity.id && entity.referralId && !this.referralOf.has(entity.id)) this.remember(entity.id, entity.referralId);
+  }
+
   afterInsert(event: InsertEvent<object>): void {
     if (event.metadata.target === Payment) {
       const payment = event.entity as Partial<Payment>;

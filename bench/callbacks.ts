@@ -1,0 +1,152 @@
+// Benchmark 1: callback ingestion. N pending payments (push accepted) receive their success
+// callbacks over HTTP at a chosen concurrency, through the whole path: token check, storage, the
+// answer, then (asynchronously, in the same API process) the application: payment completed,
+// referral paid, history rows. Measured until every payment is APPLIED, and compared with
+// `pgbench -N` on the same Postgres with the same number of clients, run first in this benchmark.
+import autocannon from 'autocannon';
+import type { Client } from 'pg';
+import {
+  BenchOptions,
+  BenchScope,
+  CALLBACK_PATH,
+  freePort,
+  main,
+  machineInfo,
+  pgbench,
+  printTable,
+  round,
+  ServiceProcess,
+  startService,
+  waitUntil,
+  writeResult,
+} from './lib/harness';
+import { benchPhone, seedAcceptedPayments, seedReferrals, successCallbackBody } from './lib/seed';
+
+export interface CallbackBenchResult {
+  n: number;
+  concurrency: number;
+  answered: { perSecond: number; seconds: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number };
+  applied: { perSecond: number; seconds: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; lateOver5s: number };
+  pgbench: Awaited<ReturnType<typeof pgbench>>;
+  ratio: number;
+  goal: string;
+  memory: { apiPeakMb: number; workerPeakMb: number };
+  apiErrorLogLines: number;
+}
+
+async function fire(api: ServiceProcess, bodies: string[], concurrency: number) {
+  let next = 0;
+  return autocannon({
+    url: api.baseUrl,
+    connections: concurrency,
+    amount: bodies.length,
+    timeout: 60,
+    requests: [
+      {
+        method: 'POST',
+        path: CALLBACK_PATH,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+      },
+    ],
+  });
+}
+
+async function completedCount(pg: Client, tag: string): Promise<number> {
+  const { rows } = await pg.query<{ n: string }>(
+    `SELECT count(*) AS n FROM payments p JOIN referrals r ON r.id = p.referral_id WHERE r.patient_name = $1 AND p.status = 'completed' AND r.status = 'paid'`,
+    [tag],
+  );
+  return Number(rows[0].n);
+}
+
+export async function runCallbackBench(options: BenchOptions): Promise<CallbackBenchResult> {
+  const n = options.n ?? (options.smoke ? 300 : 20_000);
+  const concurrency = options.concurrency ?? 16;
+  const warm = options.smoke ? 50 : 1000;
+  const scope = new BenchScope('callbacks', options);
+  try {
+    // The ceiling first, while nothing else uses Postgres.
+    const ceiling = await pgbench(scope, concurrency, options.smoke ? 2 : 10, options.smoke ? 1 : 10);
+
+    const databaseUrl = await scope.database('callbacks');
+    const pg = await scope.pg(databaseUrl);
+    for (const [tag, count] of [['bench-warm', warm], ['bench-main', n]] as const) {
+      await seedReferrals(pg, tag, count);
+      // Never queried during the benchmark: only the callbacks settle these payments.
+      await seedAcceptedPayments(pg, tag, { checkoutPrefix: `ws_CO_${tag}_`, firstQueryInS: 86_400 });
+    }
+    await pg.query('VACUUM ANALYZE');
+
+    const apiPort = await freePort();
+    const redisPrefix = scope.redisPrefix('callbacks');
+    const env = { databaseUrl, redisPrefix, apiPort, extra: { RECONCILE_FIRST_QUERY_S: '3600' } };
+    const api = await startService(scope, 'api', env);
+    const worker = await startService(scope, 'worker', env);
+
+    const bodiesOf = (tag: string, count: number) =>
+      Array.from({ length: count }, (_, i) => successCallbackBody(`ws_CO_${tag}_${i}`, 1000, benchPhone(i), `${tag === 'bench-warm' ? 'BW' : 'BM'}${i}`));
+
+    // Warm-up (JIT, pools, plans), applied completely before the measured run starts.
+    await fire(api, bodiesOf('bench-warm', warm), concurrency);
+    await waitUntil(async () => (await completedCount(pg, 'bench-warm')) === warm, 'the warm-up callbacks to apply', 120_000);
+
+    const bodies = bodiesOf('bench-main', n);
+    const started = performance.now();
+    const answered = await fire(api, bodies, concurrency);
+    const answeredMs = performance.now() - started;
+    await waitUntil(async () => (await completedCount(pg, 'bench-main')) === n, `all ${n} callbacks to be applied`, Math.max(120_000, n * 20), 25);
+    const appliedMs = performance.now() - started;
+
+    // Stored → applied, per callback, as the database saw it.
+    // Late ones (over 5 s) were most likely applied by the worker's sweeper, not by the API.
+    const { rows: lag } = await pg.query<{ p50: number; p99: number; max: number; late: string }>(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99,
+              max(ms) AS max, count(*) FILTER (WHERE ms > 5000) AS late
+         FROM (SELECT extract(epoch FROM processed_at - received_at) * 1000 AS ms FROM mpesa_callbacks c
+                WHERE c.checkout_request_id LIKE 'ws_CO_bench-main_%') t`,
+    );
+    const { rows: states } = await pg.query<{ state: string; n: string }>(`SELECT state, count(*) AS n FROM mpesa_callbacks GROUP BY state`);
+    if (states.some((s) => s.state !== 'applied')) throw new Error(`some callbacks were not applied: ${JSON.stringify(states)}`);
+
+    const appliedPerSecond = round(n / (appliedMs / 1000), 1);
+    const result: CallbackBenchResult = {
+      n,
+      concurrency,
+      answered: {
+        perSecond: round(n / (answeredMs / 1000), 1),
+        seconds: round(answeredMs / 1000, 2),
+        p50Ms: answered.latency.p50,
+        p99Ms: answered.latency.p99,
+        non2xx: answered.non2xx,
+        errors: answered.errors,
+      },
+      applied: { perSecond: appliedPerSecond, seconds: round(appliedMs / 1000, 2), lagP50Ms: round(lag[0].p50, 1), lagP99Ms: round(lag[0].p99, 1), lagMaxMs: round(lag[0].max, 1), lateOver5s: Number(lag[0].late) },
+      pgbench: ceiling,
+      ratio: round(appliedPerSecond / ceiling.tps, 3),
+      goal: '>= 0.5',
+      memory: { apiPeakMb: api.peakRssMb(), workerPeakMb: worker.peakRssMb() },
+      apiErrorLogLines: api.errorLines(),
+    };
+    if (answered.non2xx || answered.errors) throw new Error(`callbacks refused: ${answered.non2xx} non-2xx, ${answered.errors} errors`);
+
+    printTable(`1. Callback ingestion: ${n} callbacks, ${concurrency} connections`, [
+      ['answered (HTTP 200)', `${result.answered.perSecond} /s`, `${result.answered.seconds} s; latency p50 ${result.answered.p50Ms} ms, p99 ${result.answered.p99Ms} ms`],
+      ['applied (payment completed, referral paid)', `${result.applied.perSecond} /s`, `${result.applied.seconds} s; stored→applied p50 ${result.applied.lagP50Ms} ms, p99 ${result.applied.lagP99Ms} ms, max ${result.applied.lagMaxMs} ms; ${result.applied.lateOver5s} later than 5 s`],
+      [`ceiling: pgbench -N, ${concurrency} clients`, `${ceiling.tps} tps`, `latency avg ${ceiling.latencyMs} ms`],
+      ['ratio applied / pgbench', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
+      ['peak RSS api / worker', `${result.memory.apiPeakMb} / ${result.memory.workerPeakMb} MB`],
+      ['error lines logged by the api', result.apiErrorLogLines, result.apiErrorLogLines ? (api.output().match(/"msg":"[^"]*"/)?.[0] ?? '') : ''],
+    ]);
+    return result;
+  } finally {
+    await scope.cleanup();
+  }
+}
+
+if (require.main === module) {
+  main(async (options) => {
+    const result = await runCallbackBench(options);
+    console.log(`\nwrote ${writeResult(options, 'callbacks', { machine: await machineInfo(), result })}`);
+  });
+}

@@ -1,0 +1,180 @@
+// Benchmark 2: the push pipeline. N payments requested through the API (POST
+// /api/referrals/:id/payments); time until every one has an stkRequestId: API commit and publish,
+// BullMQ, the worker's claim, the Daraja call (the simulator, answering at once; the phone is
+// scenario 201, so no callback is ever sent), the accepted answer stored. Compared with a BullMQ
+// worker that does nothing, on the same Redis, in the same run.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import type { Client } from 'pg';
+import { KEEP_FINISHED } from '../src/queues/queue-catalogue';
+import { redisOptionsFromUrl } from '../src/queues/redis-connection';
+import {
+  BenchOptions,
+  BenchScope,
+  freePort,
+  main,
+  machineInfo,
+  pool,
+  printTable,
+  REDIS_URL,
+  ROOT,
+  round,
+  ServiceProcess,
+  STAFF_KEY,
+  startService,
+  waitUntil,
+  writeResult,
+} from './lib/harness';
+import { seedReferrals } from './lib/seed';
+
+/** The simulator never sends this phone's callback (README, "Faults"). */
+const NO_CALLBACK_PHONE = '254700000201';
+/** StkPushProcessor's concurrency. */
+const WORKER_CONCURRENCY = 25;
+
+export interface PushBenchResult {
+  n: number;
+  concurrency: number;
+  requests: { perSecond: number; seconds: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number };
+  pushes: { perSecond: number; seconds: number };
+  bareBullmq: { perSecond: number; seconds: number; workerConcurrency: number };
+  ratio: number;
+  goal: string;
+  memory: { apiPeakMb: number; workerPeakMb: number };
+}
+
+async function request(api: ServiceProcess, referralIds: string[], concurrency: number) {
+  let next = 0;
+  return autocannon({
+    url: api.baseUrl,
+    connections: concurrency,
+    amount: referralIds.length,
+    timeout: 60,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': STAFF_KEY },
+        body: '{}',
+        setupRequest: (req) => ({ ...req, path: `/api/referrals/${referralIds[next++ % referralIds.length]}/payments` }),
+      },
+    ],
+  });
+}
+
+async function acceptedCount(pg: Client, tag: string): Promise<{ accepted: number; failed: number }> {
+  const { rows } = await pg.query<{ accepted: string; failed: string }>(
+    `SELECT count(*) FILTER (WHERE p.stk_request_id IS NOT NULL) AS accepted, count(*) FILTER (WHERE p.status = 'failed') AS failed
+       FROM payments p JOIN referrals r ON r.id = p.referral_id WHERE r.patient_name = $1`,
+    [tag],
+  );
+  return { accepted: Number(rows[0].accepted), failed: Number(rows[0].failed) };
+}
+
+/** The ceiling: n jobs added `concurrency` at a time (as n API requests would), a do-nothing worker. */
+async function bareBullmq(scope: BenchScope, n: number, concurrency: number): Promise<{ perSecond: number; seconds: number }> {
+  const prefix = scope.redisPrefix('bare');
+  const queueName = 'stk-push';
+  const child = fork(join(__dirname, 'lib', 'bare-worker.ts'), [], {
+    cwd: ROOT,
+    execArgv: ['-r', join(ROOT, 'test/support/ts-register.js')],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const messages: { ready?: boolean; done?: number }[] = [];
+  child.on('message', (m: { ready?: boolean; done?: number }) => messages.push(m));
+  const queue = new Queue(queueName, { connection: redisOptionsFromUrl(REDIS_URL), prefix });
+  try {
+    child.send({ queue: queueName, prefix, redisUrl: REDIS_URL, n, concurrency: WORKER_CONCURRENCY });
+    await waitUntil(async () => messages.some((m) => m.ready), 'the bare worker to start', 60_000);
+    const started = performance.now();
+    await pool(n, concurrency, (i) =>
+      queue.add('send-stk-push', { paymentId: `bench-${i}` }, { jobId: `push-bench-${i}`, attempts: 7, backoff: { type: 'exponential', delay: 2000 }, ...KEEP_FINISHED }).then(() => undefined),
+    );
+    await waitUntil(async () => messages.some((m) => m.done === n), `the bare worker to finish ${n} jobs`, Math.max(60_000, n * 10), 5);
+    const ms = performance.now() - started;
+    return { perSecond: round(n / (ms / 1000), 1), seconds: round(ms / 1000, 2) };
+  } finally {
+    await queue.close();
+    child.disconnect();
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  }
+}
+
+export async function runPushBench(options: BenchOptions): Promise<PushBenchResult> {
+  const n = options.n ?? (options.smoke ? 300 : 10_000);
+  const concurrency = options.concurrency ?? 16;
+  const warm = options.smoke ? 50 : 500;
+  const scope = new BenchScope('push', options);
+  try {
+    const ceiling = await bareBullmq(scope, n, concurrency);
+
+    const databaseUrl = await scope.database('push');
+    const pg = await scope.pg(databaseUrl);
+    const warmIds = await seedReferrals(pg, 'bench-warm', warm, NO_CALLBACK_PHONE);
+    const ids = await seedReferrals(pg, 'bench-main', n, NO_CALLBACK_PHONE);
+    await pg.query('VACUUM ANALYZE');
+
+    const apiPort = await freePort();
+    const env = { databaseUrl, redisPrefix: scope.redisPrefix('push'), apiPort, extra: { RECONCILE_FIRST_QUERY_S: '3600' } };
+    const api = await startService(scope, 'api', env);
+    const worker = await startService(scope, 'worker', env);
+
+    await request(api, warmIds, concurrency);
+    await waitUntil(async () => (await acceptedCount(pg, 'bench-warm')).accepted === warm, 'the warm-up pushes', 120_000);
+
+    const started = performance.now();
+    const answered = await request(api, ids, concurrency);
+    const requestMs = performance.now() - started;
+    if (answered.non2xx || answered.errors) throw new Error(`payment requests refused: ${answered.non2xx} non-2xx, ${answered.errors} errors`);
+    await waitUntil(
+      async () => {
+        const counts = await acceptedCount(pg, 'bench-main');
+        if (counts.failed > 0) throw new Error(`${counts.failed} pushes failed`);
+        return counts.accepted === n;
+      },
+      `all ${n} pushes to be accepted`,
+      Math.max(120_000, n * 30),
+      25,
+    );
+    const pushMs = performance.now() - started;
+    const { failed } = await acceptedCount(pg, 'bench-main');
+    if (failed > 0) throw new Error(`${failed} pushes failed`);
+
+    const pushesPerSecond = round(n / (pushMs / 1000), 1);
+    const result: PushBenchResult = {
+      n,
+      concurrency,
+      requests: {
+        perSecond: round(n / (requestMs / 1000), 1),
+        seconds: round(requestMs / 1000, 2),
+        p50Ms: answered.latency.p50,
+        p99Ms: answered.latency.p99,
+        non2xx: answered.non2xx,
+        errors: answered.errors,
+      },
+      pushes: { perSecond: pushesPerSecond, seconds: round(pushMs / 1000, 2) },
+      bareBullmq: { ...ceiling, workerConcurrency: WORKER_CONCURRENCY },
+      ratio: round(pushesPerSecond / ceiling.perSecond, 3),
+      goal: '>= 0.5',
+      memory: { apiPeakMb: api.peakRssMb(), workerPeakMb: worker.peakRssMb() },
+    };
+    printTable(`2. Push pipeline: ${n} payments requested, ${concurrency} connections`, [
+      ['requests answered (202)', `${result.requests.perSecond} /s`, `${result.requests.seconds} s; latency p50 ${result.requests.p50Ms} ms, p99 ${result.requests.p99Ms} ms`],
+      ['pushes accepted (stkRequestId stored)', `${result.pushes.perSecond} /s`, `${result.pushes.seconds} s`],
+      [`ceiling: bare BullMQ worker (concurrency ${WORKER_CONCURRENCY})`, `${ceiling.perSecond} /s`, `${ceiling.seconds} s for ${n} jobs added ${concurrency} at a time`],
+      ['ratio pushes / bare worker', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
+      ['peak RSS api / worker', `${result.memory.apiPeakMb} / ${result.memory.workerPeakMb} MB`],
+    ]);
+    return result;
+  } finally {
+    await scope.cleanup();
+  }
+}
+
+if (require.main === module) {
+  main(async (options) => {
+    const result = await runPushBench(options);
+    console.log(`\nwrote ${writeResult(options, 'push', { machine: await machineInfo(), result })}`);
+  });
+}
