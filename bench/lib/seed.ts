@@ -1,6 +1,7 @@
 // Bulk fixtures written straight to Postgres (the service's own tables, its triggers running), so
 // a benchmark spends its time on the path it measures, not on building the scene.
 import type { Client } from 'pg';
+import { successCallback } from '../../test/support/callbacks';
 
 /** 2547 + eight digits, different for each i below 10^8. */
 export const benchPhone = (i: number) => `2547${String(i).padStart(8, '0')}`;
@@ -42,25 +43,7 @@ export async function seedAcceptedPayments(
   return result.rowCount ?? 0;
 }
 
-/** A Daraja-shaped success callback, as the simulator builds it. */
+/** A Daraja-shaped success callback (the tests' own builder), serialised for the load generator. */
 export function successCallbackBody(checkoutRequestId: string, amount: number, phone: string, receipt: string): string {
-  return JSON.stringify({
-    Body: {
-      stkCallback: {
-        MerchantRequestID: `bench-${receipt}`,
-        CheckoutRequestID: checkoutRequestId,
-        ResultCode: 0,
-        ResultDesc: 'The service request is processed successfully.',
-        CallbackMetadata: {
-          Item: [
-            { Name: 'Amount', Value: amount },
-            { Name: 'MpesaReceiptNumber', Value: receipt },
-            { Name: 'Balance' },
-            { Name: 'TransactionDate', Value: 20261121102115 },
-            { Name: 'PhoneNumber', Value: Number(phone) },
-          ],
-        },
-      },
-    },
-  });
+  return JSON.stringify(successCallback(checkoutRequestId, amount, phone, receipt));
 }
