@@ -2,6 +2,7 @@
 // GET /api/payments/stats with and without from/to (answered from the trigger-maintained
 // aggregates) against a plain SQL GROUP BY over the same rows, and the two must agree.
 import type { Client } from 'pg';
+import { BACKFILL_PAYMENT_STATS } from '../src/database/migrations/1763769600000-payment-stats';
 import {
   ADMIN_KEY,
   BenchOptions,
@@ -74,14 +75,7 @@ async function load(pg: Client, rows: number, mode: 'rebuild' | 'trigger'): Prom
   if (mode === 'rebuild') {
     // The migration's own GROUP BY, over everything loaded.
     await pg.query('TRUNCATE payment_stats_daily, payment_stats_hourly');
-    await pg.query(`
-      INSERT INTO payment_stats_daily (day, status, shard, payments, amount)
-        SELECT (created_at AT TIME ZONE 'UTC')::date, status, (hashtext(id::text) & 15)::smallint, count(*), sum(amount)
-          FROM payments GROUP BY 1, 2, 3`);
-    await pg.query(`
-      INSERT INTO payment_stats_hourly (hour, status, shard, payments, amount)
-        SELECT date_trunc('hour', created_at, 'UTC'), status, (hashtext(id::text) & 15)::smallint, count(*), sum(amount)
-          FROM payments GROUP BY 1, 2, 3`);
+    for (const sql of BACKFILL_PAYMENT_STATS) await pg.query(sql);
     await pg.query('ALTER TABLE payments ENABLE TRIGGER payments_stats_insert_delete');
   }
   const done = performance.now();
