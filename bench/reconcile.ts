@@ -9,7 +9,7 @@ import type { Client } from 'pg';
 import { loadAppConfig } from '../src/config/app-config';
 import { buildStkPushBody } from '../src/mpesa/stk-push-body.builder';
 import { stkCredentials } from '../src/mpesa/stk-password';
-import { BenchOptions, BenchScope, freePort, main, machineInfo, pool, printTable, round, startService, waitUntil, writeResult } from './lib/harness';
+import { BenchOptions, BenchScope, DONE_POLL_MS, freePort, lastPaymentEventAt, main, machineInfo, pool, printTable, round, startService, waitUntil, writeResult } from './lib/harness';
 import { seedAcceptedPayments, seedReferrals } from './lib/seed';
 
 const NO_CALLBACK_PHONE = '254700000201';
@@ -78,7 +78,7 @@ export async function runReconcileBench(options: BenchOptions): Promise<Reconcil
 
     const worker = await startService(scope, 'worker', env);
     // The payments appear in one commit, two minutes old: the clock starts now.
-    const started = performance.now();
+    const startedAt = Date.now();
     await seedAcceptedPayments(pg, 'bench-main', { checkoutIds: checkoutIds.slice(0, n), firstQueryInS: -60, ageS: 120 });
     if (ids.length !== n) throw new Error('seeding went wrong');
     await waitUntil(
@@ -88,9 +88,9 @@ export async function runReconcileBench(options: BenchOptions): Promise<Reconcil
       },
       `all ${n} payments to be resolved by status queries`,
       Math.max(120_000, n * 30),
-      25,
+      DONE_POLL_MS,
     );
-    const ms = performance.now() - started;
+    const ms = (await lastPaymentEventAt(pg)) - startedAt;
     const { rows } = await pg.query<{ queries: string; completed: string }>(
       `SELECT sum(query_count) AS queries, count(*) FILTER (WHERE status = 'completed') AS completed FROM payments`,
     );
