@@ -14,13 +14,22 @@ export interface PaymentEventInput {
 }
 
 export async function recordPaymentEvent(manager: EntityManager, input: PaymentEventInput): Promise<void> {
-  await manager.insert(PaymentEvent, {
-    paymentId: input.paymentId,
-    type: input.type,
-    source: input.source,
-    fromStatus: input.fromStatus ?? null,
-    toStatus: input.toStatus ?? null,
-    actorRole: input.actorRole ?? null,
-    detail: (input.detail ?? {}) as PaymentEvent["detail"] & object,
-  });
+  await recordPaymentEvents(manager, [input]);
+}
+
+/** Several history rows in one statement; their ids (and so their order) follow the array. */
+export async function recordPaymentEvents(manager: EntityManager, inputs: readonly PaymentEventInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  await manager.insert(
+    PaymentEvent,
+    inputs.map((input) => ({
+      paymentId: input.paymentId,
+      type: input.type,
+      source: input.source,
+      fromStatus: input.fromStatus ?? null,
+      toStatus: input.toStatus ?? null,
+      actorRole: input.actorRole ?? null,
+      detail: (input.detail ?? {}) as PaymentEvent['detail'] & object,
+    })),
+  );
 }

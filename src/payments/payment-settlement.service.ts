@@ -2,9 +2,9 @@
 // a status query, the push worker or an admin. Row lock plus "only from pending" makes a
 // callback, a query answer and a retry unable to overwrite each other.
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { ReferralsService } from '../referrals/referrals.service';
-import { recordPaymentEvent } from './payment-events';
+import { recordPaymentEvents } from './payment-events';
 import { Payment } from './payment.entity';
 import type { PaymentEventSource, PaymentStatus, PushState } from './payment-status';
 
@@ -18,6 +18,13 @@ export interface SettleOptions {
   eventType?: string;
   actorRole?: string | null;
   detail?: Record<string, unknown>;
+}
+
+/** One locked payment and the outcome to give it. */
+export interface Settlement {
+  payment: Payment;
+  outcome: PaymentOutcome;
+  options: SettleOptions;
 }
 
 export type SettleResult =
@@ -48,8 +55,18 @@ export class PaymentSettlementService {
    * the same rule without a second round trip to lock the row again.
    */
   async settleLocked(manager: EntityManager, payment: Payment, outcome: PaymentOutcome, options: SettleOptions): Promise<SettleResult> {
-    if (payment.status !== 'pending') return { changed: false, payment };
-    return this.apply(manager, payment, outcome, options);
+    return (await this.settleManyLocked(manager, [{ payment, outcome, options }]))[0];
+  }
+
+  /**
+   * settleLocked() for several locked payments in one go: the writes are a fixed handful of
+   * statements whatever the number of payments, which is what lets a burst of callbacks be applied
+   * in batches. Results follow the order of `settlements`.
+   */
+  async settleManyLocked(manager: EntityManager, settlements: readonly Settlement[]): Promise<SettleResult[]> {
+    const pending = settlements.filter((s) => s.payment.status === 'pending');
+    const applied = new Map((await this.applyMany(manager, pending)).map((result) => [result.payment.id, result]));
+    return settlements.map((s) => applied.get(s.payment.id) ?? { changed: false, payment: s.payment });
   }
 
   /**
@@ -57,47 +74,81 @@ export class PaymentSettlementService {
    * manual update call this; the admin path decides itself which changes are allowed.
    */
   async apply(manager: EntityManager, payment: Payment, outcome: PaymentOutcome, options: SettleOptions): Promise<SettleResult & { changed: true }> {
-    const from = payment.status;
-    const pushState: PushState =
-      payment.pushState === 'queued' || payment.pushState === 'sending' ? (outcome.status === 'completed' ? 'accepted' : 'abandoned') : payment.pushState;
-    const changes: Partial<Payment> = {
+    return (await this.applyMany(manager, [{ payment, outcome, options }]))[0];
+  }
+
+  /**
+   * apply() for several distinct payments: one UPDATE, one INSERT of history rows, the referrals of
+   * the completed ones (three statements), one read-back.
+   */
+  private async applyMany(manager: EntityManager, settlements: readonly Settlement[]): Promise<(SettleResult & { changed: true })[]> {
+    if (settlements.length === 0) return [];
+    const ids = settlements.map((s) => s.payment.id);
+    if (new Set(ids).size !== ids.length) throw new Error('one settlement per payment per call');
+
+    const rows = settlements.map(({ payment, outcome }) => ({
+      id: payment.id,
       status: outcome.status,
-      pushState,
+      pushState: settledPushState(payment.pushState, outcome.status),
       resultCode: outcome.resultCode,
       resultDesc: outcome.resultDesc,
-      nextQueryAt: null,
-    };
-    if (outcome.status === 'completed') {
-      changes.mpesaTransactionId = outcome.receipt ?? payment.mpesaTransactionId;
-      changes.errorMessage = null;
-    } else {
-      changes.errorMessage = outcome.errorMessage;
-    }
-    await manager
-      .createQueryBuilder()
-      .update(Payment)
-      .set({ ...changes, completedAt: outcome.status === 'completed' ? () => 'COALESCE(completed_at, now())' : null })
-      .where('id = :id', { id: payment.id })
-      .execute();
-    await recordPaymentEvent(manager, {
-      paymentId: payment.id,
-      type: options.eventType ?? 'status-changed',
-      source: options.source,
-      fromStatus: from,
-      toStatus: outcome.status,
-      actorRole: options.actorRole,
-      detail: {
-        ...(outcome.resultCode !== null ? { resultCode: outcome.resultCode } : {}),
-        ...(outcome.resultDesc !== null ? { resultDesc: outcome.resultDesc } : {}),
-        ...(outcome.status === 'completed' && outcome.receipt ? { receipt: outcome.receipt } : {}),
-        ...(outcome.status === 'failed' ? { errorMessage: outcome.errorMessage } : {}),
-        ...options.detail,
-      },
+      receipt: outcome.status === 'completed' ? (outcome.receipt ?? payment.mpesaTransactionId) : payment.mpesaTransactionId,
+      errorMessage: outcome.status === 'failed' ? outcome.errorMessage : null,
+    }));
+    await manager.query(
+      `UPDATE payments p
+          SET status = v.status, push_state = v.push_state, result_code = v.result_code, result_desc = v.result_desc,
+              mpesa_transaction_id = v.receipt, error_message = v.error_message, next_query_at = NULL,
+              completed_at = CASE WHEN v.status = 'completed' THEN COALESCE(p.completed_at, now()) END,
+              updated_at = now()
+         FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[])
+              AS v(id, status, push_state, result_code, result_desc, receipt, error_message)
+        WHERE p.id = v.id`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.status),
+        rows.map((r) => r.pushState),
+        rows.map((r) => r.resultCode),
+        rows.map((r) => r.resultDesc),
+        rows.map((r) => r.receipt),
+        rows.map((r) => r.errorMessage),
+      ],
+    );
+    await recordPaymentEvents(
+      manager,
+      settlements.map(({ payment, outcome, options }) => ({
+        paymentId: payment.id,
+        type: options.eventType ?? 'status-changed',
+        source: options.source,
+        fromStatus: payment.status,
+        toStatus: outcome.status,
+        actorRole: options.actorRole,
+        detail: {
+          ...(outcome.resultCode !== null ? { resultCode: outcome.resultCode } : {}),
+          ...(outcome.resultDesc !== null ? { resultDesc: outcome.resultDesc } : {}),
+          ...(outcome.status === 'completed' && outcome.receipt ? { receipt: outcome.receipt } : {}),
+          ...(outcome.status === 'failed' ? { errorMessage: outcome.errorMessage } : {}),
+          ...options.detail,
+        },
+      })),
+    );
+    await this.referrals.markPaidByPayments(
+      manager,
+      settlements
+        .filter(({ outcome }) => outcome.status === 'completed')
+        .map(({ payment, options }) => ({ referralId: payment.referralId, paymentId: payment.id, source: options.source === 'admin' ? 'admin' : options.source })),
+    );
+    const updated = new Map((await manager.findBy(Payment, { id: In(ids) })).map((p) => [p.id, p]));
+    return settlements.map(({ payment }) => {
+      const after = updated.get(payment.id);
+      if (!after) throw new Error(`payment ${payment.id} vanished`);
+      return { changed: true as const, payment: after, from: payment.status };
     });
-    if (outcome.status === 'completed') {
-      await this.referrals.markPaidByPayment(manager, payment.referralId, options.source === 'admin' ? 'admin' : options.source, payment.id);
-    }
-    const updated = await manager.findOneByOrFail(Payment, { id: payment.id });
-    return { changed: true, payment: updated, from };
   }
+}
+
+/** A push still queued or being sent when the outcome arrived is settled with it. */
+function settledPushState(pushState: PushState, status: PaymentOutcome['status']): PushState {
+  if (pushState !== 'queued' && pushState !== 'sending') return pushState;
+  return status === 'completed' ? 'accepted' : 'abandoned';
 }

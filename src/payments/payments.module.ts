@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ReferralsModule } from '../referrals/referrals.module';
 import { QueuesModule } from '../queues/queues.module';
 import { CallbackApplicationService } from './callbacks/callback-application.service';
+import { CallbackApplyQueue } from './callbacks/callback-apply.queue';
 import { CallbackIngestionService } from './callbacks/callback-ingestion.service';
 import { MpesaCallback } from './callbacks/mpesa-callback.entity';
 import { StkCallbackController } from './callbacks/stk-callback.controller';
@@ -32,6 +33,7 @@ import { ReferralPaymentHooks } from './referral-payment.hooks';
     ReferralPaymentHooks,
     CallbackIngestionService,
     CallbackApplicationService,
+    CallbackApplyQueue,
     PaymentAdminService,
     PaymentStatsService,
     PaymentEventPublisher,

@@ -1,7 +1,7 @@
 // Referral use cases: create, read, and move through the workflow with a history row per change.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import type { Principal } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
@@ -16,6 +16,13 @@ import type { ReferralStatus } from './referral-status';
 import { ReferralTransitionHooks } from './referral-transition-hooks';
 import { toReferralView, ReferralView } from './referral.view';
 import { checkTransition } from './referral-workflow';
+
+/** A completed payment that makes its referral `paid`. */
+export interface PaidByPayment {
+  referralId: string;
+  paymentId: string;
+  source: ReferralChangeSource;
+}
 
 @Injectable()
 export class ReferralsService {
@@ -110,10 +117,32 @@ export class ReferralsService {
    * caller's transaction. Already paid or confirmed: nothing changes.
    */
   async markPaidByPayment(manager: EntityManager, referralId: string, source: ReferralChangeSource, paymentId: string): Promise<void> {
-    const referral = await this.lockForUpdate(manager, referralId);
-    if (referral.status === 'paid' || referral.status === 'confirmed') return;
-    await manager.update(Referral, { id: referralId }, { status: 'paid', paidAt: () => 'now()' });
-    await this.recordChange(manager, referralId, referral.status, 'paid', source, null, `payment ${paymentId} completed`);
+    await this.markPaidByPayments(manager, [{ referralId, source, paymentId }]);
+  }
+
+  /**
+   * markPaidByPayment for several completed payments at once, in three statements whatever their
+   * number. Rows are locked in id order, as every batch does, so two batches cannot deadlock.
+   */
+  async markPaidByPayments(manager: EntityManager, completions: readonly PaidByPayment[]): Promise<void> {
+    const first = new Map<string, PaidByPayment>();
+    for (const completion of completions) if (!first.has(completion.referralId)) first.set(completion.referralId, completion);
+    if (first.size === 0) return;
+    const locked = await manager.find(Referral, {
+      where: { id: In([...first.keys()]) },
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    const toPay = locked.filter((referral) => referral.status !== 'paid' && referral.status !== 'confirmed');
+    if (toPay.length === 0) return;
+    await manager.update(Referral, { id: In(toPay.map((referral) => referral.id)) }, { status: 'paid', paidAt: () => 'now()' });
+    await manager.insert(
+      ReferralStatusChange,
+      toPay.map((referral) => {
+        const { source, paymentId } = first.get(referral.id)!;
+        return { referralId: referral.id, fromStatus: referral.status, toStatus: 'paid' as const, source, actorRole: null, reason: `payment ${paymentId} completed` };
+      }),
+    );
   }
 
   /**

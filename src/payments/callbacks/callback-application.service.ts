@@ -7,6 +7,7 @@ import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { recordPaymentEvent } from '../payment-events';
+import { CallbackBatch } from './callback-batch';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { describeFailure } from '../result-description';
@@ -27,40 +28,74 @@ export class CallbackApplicationService {
 
   /** Applies one stored callback if it is still open; safe to call any number of times. */
   async apply(callbackId: string): Promise<CallbackState | null> {
-    return this.dataSource.transaction(async (manager) => {
-      const callback = await manager
+    return (await this.applyMany([callbackId])).get(callbackId) ?? null;
+  }
+
+  /**
+   * apply() for several stored callbacks in one transaction, with a fixed handful of statements
+   * for the common case (lock the callbacks, lock their payments, check receipts, settle, close)
+   * whatever their number. Callbacks another transaction is applying are skipped (absent from the
+   * result), like apply()'s null. Each callback is judged in the order it arrived, against its
+   * payment as the callbacks before it in the batch left it.
+   */
+  async applyMany(callbackIds: readonly string[]): Promise<Map<string, CallbackState>> {
+    if (callbackIds.length === 0) return new Map();
+    const closed = await this.dataSource.transaction(async (manager) => {
+      const callbacks = await manager
         .createQueryBuilder(MpesaCallback, 'c')
         .setLock('pessimistic_write')
         .setOnLocked('skip_locked')
-        .where("c.id = :id AND c.state IN ('received', 'unmatched')", { id: callbackId })
-        .getOne();
-      if (!callback) return null;
+        .where("c.id IN (:...ids) AND c.state IN ('received', 'unmatched')", { ids: [...new Set(callbackIds)] })
+        // Arrival order, to the microsecond. SKIP LOCKED never waits, so no lock order is needed here.
+        .orderBy('c.receivedAt')
+        .addOrderBy('c.id')
+        .getMany();
+      if (callbacks.length === 0) return [];
 
-      let parsed: ParsedStkCallback;
-      try {
-        parsed = parseStkCallback(JSON.parse(callback.rawBody));
-      } catch (error) {
-        return this.close(manager, callback, 'invalid', null, (error as Error).message);
-      }
-
-      let payment = await this.settlement.lockByCheckoutRequestId(manager, parsed.checkoutRequestId);
-      let matchedBy: string | undefined;
-      if (!payment) {
-        payment = await this.findLostPushPayment(manager, parsed);
-        if (!payment) {
-          return this.close(manager, callback, 'unmatched', null, 'no payment has this CheckoutRequestID yet');
+      const batch = new CallbackBatch();
+      const readable: { callback: MpesaCallback; parsed: ParsedStkCallback }[] = [];
+      for (const callback of callbacks) {
+        try {
+          readable.push({ callback, parsed: parseStkCallback(JSON.parse(callback.rawBody)) });
+        } catch (error) {
+          batch.close(callback, 'invalid', null, (error as Error).message);
         }
-        matchedBy = 'phone-and-amount';
-        await manager.update(Payment, { id: payment.id }, { stkRequestId: parsed.checkoutRequestId, merchantRequestId: parsed.merchantRequestId });
-        await recordPaymentEvent(manager, {
-          paymentId: payment.id,
-          type: 'callback-matched',
-          source: 'callback',
-          detail: { by: matchedBy, checkoutRequestId: parsed.checkoutRequestId, callbackId: callback.id },
-        });
       }
-      return this.applyToPayment(manager, callback, parsed, payment, matchedBy);
+      await batch.lockPayments(manager, readable.map((r) => r.parsed.checkoutRequestId));
+      await batch.loadReceiptOwners(manager, readable.map((r) => r.parsed.mpesaReceiptNumber));
+
+      for (const { callback, parsed } of readable) {
+        let payment = batch.paymentFor(parsed.checkoutRequestId) ?? null;
+        let matchedBy: string | undefined;
+        if (!payment) {
+          payment = await this.findLostPushPayment(manager, parsed);
+          if (!payment) {
+            batch.close(callback, 'unmatched', null, 'no payment has this CheckoutRequestID yet');
+            continue;
+          }
+          matchedBy = 'phone-and-amount';
+          await manager.update(Payment, { id: payment.id }, { stkRequestId: parsed.checkoutRequestId, merchantRequestId: parsed.merchantRequestId });
+          await recordPaymentEvent(manager, {
+            paymentId: payment.id,
+            type: 'callback-matched',
+            source: 'callback',
+            detail: { by: matchedBy, checkoutRequestId: parsed.checkoutRequestId, callbackId: callback.id },
+          });
+          payment.stkRequestId = parsed.checkoutRequestId;
+          batch.addLockedPayment(payment);
+        }
+        await this.judge(manager, batch, callback, parsed, payment, matchedBy);
+      }
+
+      await batch.write(manager, this.settlement);
+      return batch.closures;
     });
+    // Counted and reported once committed.
+    for (const { callback, state, paymentId, note } of closed) {
+      this.metrics.callbackProcessed(state);
+      if (state === 'review' || state === 'invalid') this.logger.warn({ callbackId: callback.id, paymentId, state, note }, 'Callback kept for review');
+    }
+    return new Map(closed.map(({ callback, state }) => [callback.id, state]));
   }
 
   /** Applies callbacks that arrived before the push's answer told us their CheckoutRequestID. */
@@ -112,80 +147,71 @@ export class CallbackApplicationService {
     return candidates.length === 1 ? candidates[0] : null;
   }
 
-  private async applyToPayment(
+  /** Decides what one callback does to its (locked) payment; the writes are the batch's. */
+  private async judge(
     manager: EntityManager,
+    batch: CallbackBatch,
     callback: MpesaCallback,
     parsed: ParsedStkCallback,
     payment: Payment,
     matchedBy: string | undefined,
-  ): Promise<CallbackState> {
+  ): Promise<void> {
     const { outcome, reason } = classifyResultCode(parsed.resultCode);
     const evidence = { callbackId: callback.id, resultCode: parsed.resultCode, ...(matchedBy ? { matchedBy } : {}) };
+    const status = batch.statusOf(payment);
 
-    if (payment.status !== 'pending') {
-      const sameOutcome = payment.status === outcome && (outcome !== 'completed' || payment.mpesaTransactionId === parsed.mpesaReceiptNumber);
-      if (sameOutcome) return this.close(manager, callback, 'duplicate', payment.id, `payment already ${payment.status}`);
-      await recordPaymentEvent(manager, {
+    if (status !== 'pending') {
+      const sameOutcome = status === outcome && (outcome !== 'completed' || batch.receiptOf(payment) === parsed.mpesaReceiptNumber);
+      if (sameOutcome) return batch.close(callback, 'duplicate', payment.id, `payment already ${status}`);
+      batch.laterEvent({
         paymentId: payment.id,
         type: 'callback-conflict',
         source: 'callback',
-        detail: { ...evidence, note: `callback says ${outcome}; payment stays ${payment.status}` },
+        detail: { ...evidence, note: `callback says ${outcome}; payment stays ${status}` },
       });
-      return this.close(manager, callback, 'review', payment.id, `contradicts the ${payment.status} payment`);
+      return batch.close(callback, 'review', payment.id, `contradicts the ${status} payment`);
     }
 
     if (outcome === 'failed') {
-      await this.settlement.settleLocked(
-        manager,
-        payment,
-        { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },
-        { source: 'callback', detail: evidence },
-      );
-      return this.close(manager, callback, 'applied', payment.id, null);
+      batch.settle(payment, {
+        outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },
+        options: { source: 'callback', detail: evidence },
+      });
+      return batch.close(callback, 'applied', payment.id, null);
     }
 
     if (parsed.amount !== null && parsed.amount !== payment.amount) {
       const errorMessage = `Amount mismatch: M-Pesa reported KES ${parsed.amount} paid, the payment expected KES ${payment.amount}`;
-      await this.settlement.settleLocked(
-        manager,
-        payment,
-        { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage },
-        { source: 'callback', eventType: 'amount-mismatch', detail: { ...evidence, paidAmount: parsed.amount, expectedAmount: payment.amount } },
-      );
-      return this.close(manager, callback, 'review', payment.id, errorMessage);
+      batch.settle(payment, {
+        outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage },
+        options: { source: 'callback', eventType: 'amount-mismatch', detail: { ...evidence, paidAmount: parsed.amount, expectedAmount: payment.amount } },
+      });
+      return batch.close(callback, 'review', payment.id, errorMessage);
     }
 
-    const doubt = await this.doubtAbout(manager, parsed, payment);
+    const doubt = this.doubtAbout(batch, parsed, payment);
     if (doubt) {
       // Not applied: the status query (which cannot be forged) settles the payment instead.
+      // Rare, so written at once, which keeps its history row ahead of any later settlement.
       await manager.update(Payment, { id: payment.id }, { nextQueryAt: new Date() });
       await recordPaymentEvent(manager, { paymentId: payment.id, type: 'callback-doubtful', source: 'callback', detail: { ...evidence, doubt } });
-      return this.close(manager, callback, 'review', payment.id, doubt);
+      return batch.close(callback, 'review', payment.id, doubt);
     }
 
-    await this.settlement.settleLocked(
-      manager,
-      payment,
-      { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
-      { source: 'callback', detail: evidence },
-    );
-    return this.close(manager, callback, 'applied', payment.id, null);
+    batch.settle(payment, {
+      outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
+      options: { source: 'callback', detail: evidence },
+    });
+    return batch.close(callback, 'applied', payment.id, null);
   }
 
   /** Reasons not to trust a success callback on its own word. */
-  private async doubtAbout(manager: EntityManager, parsed: ParsedStkCallback, payment: Payment): Promise<string | null> {
+  private doubtAbout(batch: CallbackBatch, parsed: ParsedStkCallback, payment: Payment): string | null {
     if (parsed.amount === null) return 'success callback without an Amount';
     if (!parsed.mpesaReceiptNumber) return 'success callback without a receipt number';
     if (parsed.phoneNumber && parsed.phoneNumber !== payment.phoneNumber) return 'paying phone number differs from the payment';
-    const reused = await manager.findOne(Payment, { where: { mpesaTransactionId: parsed.mpesaReceiptNumber } });
-    if (reused && reused.id !== payment.id) return `receipt ${parsed.mpesaReceiptNumber} already paid payment ${reused.id}`;
+    const owner = batch.receiptOwner(parsed.mpesaReceiptNumber);
+    if (owner && owner !== payment.id) return `receipt ${parsed.mpesaReceiptNumber} already paid payment ${owner}`;
     return null;
-  }
-
-  private async close(manager: EntityManager, callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null): Promise<CallbackState> {
-    await manager.update(MpesaCallback, { id: callback.id }, { state, paymentId, note: note?.slice(0, 500) ?? null, processedAt: new Date() });
-    this.metrics.callbackProcessed(state);
-    if (state === 'review' || state === 'invalid') this.logger.warn({ callbackId: callback.id, paymentId, state, note }, 'Callback kept for review');
-    return state;
   }
 }

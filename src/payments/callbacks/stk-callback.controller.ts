@@ -1,6 +1,6 @@
 // POST /api/stk-callback/:token. The gate middleware has already checked the token and source;
 // here the body is checked, stored, answered, and only then applied.
-import { Controller, HttpCode, Logger, Post, Req } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
@@ -9,7 +9,7 @@ import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
 import { STK_CALLBACK_EXAMPLES, StkCallbackRequest } from '../dtos/stk-callback.request';
 import { StkCallbackAcceptedResponse } from '../dtos/stk-callback.response';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
-import { CallbackApplicationService } from './callback-application.service';
+import { CallbackApplyQueue } from './callback-apply.queue';
 import { normaliseAddress } from './callback-gate.middleware';
 import { CallbackIngestionService } from './callback-ingestion.service';
 
@@ -24,11 +24,9 @@ function checkoutRequestIdOf(body: unknown): string | null {
 @Controller('api/stk-callback')
 @PublicRoute()
 export class StkCallbackController {
-  private readonly logger = new Logger(StkCallbackController.name);
-
   constructor(
     private readonly ingestion: CallbackIngestionService,
-    private readonly application: CallbackApplicationService,
+    private readonly applyQueue: CallbackApplyQueue,
     private readonly metrics: PaymentMetrics,
   ) {}
 
@@ -59,14 +57,8 @@ export class StkCallbackController {
     const rawBody = req.rawBody ? req.rawBody.toString('utf8') : JSON.stringify(body);
     const stored = await this.ingestion.store(rawBody, body, checkoutRequestId, normaliseAddress(req.ip ?? req.socket.remoteAddress));
     this.metrics.callbackReceived(!stored.isNew);
-    if (stored.isNew) {
-      // Answer first; the work happens after (and the sweeper redoes it if this process dies).
-      setImmediate(() => {
-        this.application.apply(stored.id).catch((error: Error) =>
-          this.logger.error({ callbackId: stored.id, error: error.message }, 'Applying a stored callback failed; the sweeper will retry'),
-        );
-      });
-    }
+    // Answered first; applied right after, batched with the callbacks around it.
+    if (stored.isNew) this.applyQueue.submit(stored.id);
     return CALLBACK_ACCEPTED;
   }
 }

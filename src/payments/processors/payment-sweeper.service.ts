@@ -16,6 +16,8 @@ import { PushDispatcher } from '../push-dispatcher.service';
 const QUEUED_GRACE_MS = 10_000;
 /** A stored callback younger than this is being applied by the process that stored it. */
 const RECEIVED_GRACE_MS = 5_000;
+/** Stored callbacks applied per transaction by the sweeper. */
+const SWEEP_BATCH = 100;
 
 export interface SweepReport {
   republished: number;
@@ -80,8 +82,9 @@ export class PaymentSweeper {
 
   private async applyOpenCallbacks(): Promise<number> {
     let applied = 0;
-    for (const { id } of await this.callbacks.openCallbackIds('received', RECEIVED_GRACE_MS)) {
-      if ((await this.callbacks.apply(id)) !== null) applied++;
+    const received = (await this.callbacks.openCallbackIds('received', RECEIVED_GRACE_MS)).map(({ id }) => id);
+    for (let start = 0; start < received.length; start += SWEEP_BATCH) {
+      applied += (await this.callbacks.applyMany(received.slice(start, start + SWEEP_BATCH))).size;
     }
     // Unmatched ones whose payment has since learnt its CheckoutRequestID, or whose push was lost.
     const matchable: { id: string }[] = await this.dataSource.query(

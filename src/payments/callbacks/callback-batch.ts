@@ -1,0 +1,97 @@
+// What one transaction of callback applications has locked, decided and still has to write.
+// Decisions are made one callback at a time against the payments as the batch has left them;
+// the writes then go out together, a fixed handful of statements for any number of callbacks.
+import { EntityManager, In } from 'typeorm';
+import { PaymentEventInput, recordPaymentEvents } from '../payment-events';
+import { Payment } from '../payment.entity';
+import type { PaymentSettlementService, Settlement } from '../payment-settlement.service';
+import type { PaymentStatus } from '../payment-status';
+import type { CallbackState, MpesaCallback } from './mpesa-callback.entity';
+
+export interface CallbackClosure {
+  callback: MpesaCallback;
+  state: CallbackState;
+  paymentId: string | null;
+  note: string | null;
+}
+
+/** Longest note a callback row keeps (its column's length). */
+const NOTE_LENGTH = 500;
+
+export class CallbackBatch {
+  readonly closures: CallbackClosure[] = [];
+  private readonly paymentsByCheckout = new Map<string, Payment>();
+  private readonly settlements = new Map<string, Settlement>();
+  private readonly receiptOwners = new Map<string, string>();
+  private readonly laterEvents: PaymentEventInput[] = [];
+
+  /** Locks, in id order (as every batch does, so that two batches cannot deadlock), the payments these checkouts name. */
+  async lockPayments(manager: EntityManager, checkoutRequestIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(checkoutRequestIds)];
+    if (ids.length === 0) return;
+    const payments = await manager.find(Payment, { where: { stkRequestId: In(ids) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
+    for (const payment of payments) this.addLockedPayment(payment);
+  }
+
+  /** Which payments already hold these receipts: a receipt pays one payment only. */
+  async loadReceiptOwners(manager: EntityManager, receipts: readonly (string | null)[]): Promise<void> {
+    const wanted = [...new Set(receipts.filter((r): r is string => !!r))];
+    if (wanted.length === 0) return;
+    const owners: { id: string; mpesa_transaction_id: string }[] = await manager.query(
+      'SELECT id, mpesa_transaction_id FROM payments WHERE mpesa_transaction_id = ANY($1::varchar[])',
+      [wanted],
+    );
+    for (const owner of owners) this.receiptOwners.set(owner.mpesa_transaction_id, owner.id);
+  }
+
+  /** A payment locked by this transaction some other way (matched by phone and amount). */
+  addLockedPayment(payment: Payment): void {
+    if (payment.stkRequestId) this.paymentsByCheckout.set(payment.stkRequestId, payment);
+  }
+
+  paymentFor(checkoutRequestId: string): Payment | undefined {
+    return this.paymentsByCheckout.get(checkoutRequestId);
+  }
+
+  /** The payment's status once this batch is written. */
+  statusOf(payment: Payment): PaymentStatus {
+    return this.settlements.get(payment.id)?.outcome.status ?? payment.status;
+  }
+
+  /** The payment's receipt once this batch is written. */
+  receiptOf(payment: Payment): string | null {
+    const outcome = this.settlements.get(payment.id)?.outcome;
+    return outcome?.status === 'completed' ? (outcome.receipt ?? payment.mpesaTransactionId) : payment.mpesaTransactionId;
+  }
+
+  receiptOwner(receipt: string): string | undefined {
+    return this.receiptOwners.get(receipt);
+  }
+
+  settle(payment: Payment, decision: Omit<Settlement, 'payment'>): void {
+    if (this.statusOf(payment) !== 'pending') throw new Error(`payment ${payment.id} is settled twice in one batch`);
+    this.settlements.set(payment.id, { payment, ...decision });
+    if (decision.outcome.status === 'completed' && decision.outcome.receipt) this.receiptOwners.set(decision.outcome.receipt, payment.id);
+  }
+
+  /** A history row that must follow the settlements (it describes a payment already final). */
+  laterEvent(event: PaymentEventInput): void {
+    this.laterEvents.push(event);
+  }
+
+  close(callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null): void {
+    this.closures.push({ callback, state, paymentId, note: note?.slice(0, NOTE_LENGTH) ?? null });
+  }
+
+  async write(manager: EntityManager, settlement: PaymentSettlementService): Promise<void> {
+    await settlement.settleManyLocked(manager, [...this.settlements.values()]);
+    await recordPaymentEvents(manager, this.laterEvents);
+    if (this.closures.length === 0) return;
+    await manager.query(
+      `UPDATE mpesa_callbacks c SET state = v.state, payment_id = v.payment_id, note = v.note, processed_at = now()
+         FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::varchar[]) AS v(id, state, payment_id, note)
+        WHERE c.id = v.id`,
+      [this.closures.map((c) => c.callback.id), this.closures.map((c) => c.state), this.closures.map((c) => c.paymentId), this.closures.map((c) => c.note)],
+    );
+  }
+}
