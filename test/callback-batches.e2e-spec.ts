@@ -181,6 +181,33 @@ describe('Callbacks applied in batches', () => {
     expect(summary).toEqual({ paid: 60, changes: 60, applied_twice_delivered: 60 });
   });
 
+  it('stores callbacks arriving together in shared inserts: one row per callback, every delivery counted, one of them new', async () => {
+    const w = await world('store', 3);
+    const raws = w.paymentIds.map((_, i) => JSON.stringify(successCallback(`ws_CO_store_${i}`, AMOUNT, phoneOf(i), `STORE${i}`)));
+    // 30 at once: the first goes alone, the rest wait and share inserts, repeats inside one of them.
+    const deliveries = Array.from({ length: 30 }, (_, n) => raws[n % 3]);
+    const stored = await Promise.all(deliveries.map((raw, n) => ingestion.store(raw, JSON.parse(raw), `ws_CO_store_${n % 3}`, '127.0.0.1')));
+    for (let i = 0; i < 3; i++) {
+      const mine = stored.filter((_, n) => n % 3 === i);
+      expect(new Set(mine.map((s) => s.id)).size).toBe(1);
+      expect(mine.filter((s) => s.isNew)).toHaveLength(1);
+    }
+    const rows = await t.dataSource.query(`SELECT deliveries, state FROM mpesa_callbacks WHERE checkout_request_id LIKE 'ws_CO_store_%'`);
+    expect(rows).toEqual([0, 1, 2].map(() => ({ deliveries: 10, state: 'received' })));
+  });
+
+  it('fails only the callback that cannot be stored, not the others stored with it', async () => {
+    const raw = (n: number) => JSON.stringify(failureCallback(`ws_CO_badrow_${n}`, 1032, `cancelled ${n}`));
+    const attempts = Array.from({ length: 12 }, (_, n) =>
+      // One source address longer than its column: that insert fails.
+      ingestion.store(raw(n), JSON.parse(raw(n)), `ws_CO_badrow_${n}`, n === 7 ? 'x'.repeat(200) : '127.0.0.1'),
+    );
+    const results = await Promise.allSettled(attempts);
+    expect(results.map((r) => r.status)).toEqual(results.map((_, n) => (n === 7 ? 'rejected' : 'fulfilled')));
+    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM mpesa_callbacks WHERE checkout_request_id LIKE 'ws_CO_badrow_%'`);
+    expect(count).toBe(11);
+  });
+
   it('two batches racing for the same callbacks apply each one once', async () => {
     const w = await world('race', 30);
     const mix: CallbackSpec[] = w.paymentIds.map((_, i) => ({ kind: 'success', payment: i, receipt: i }));

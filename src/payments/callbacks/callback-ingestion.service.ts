@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { allFulfilled, MicroBatcher } from '../../common/micro-batcher';
 import { parseStkCallback } from '../../mpesa/stk-callback.parser';
 
 export interface StoredCallback {
@@ -26,18 +27,73 @@ export function callbackDedupeKey(rawBody: string, body: unknown): string {
   return createHash('sha256').update(identity).digest('hex');
 }
 
+interface CallbackToStore {
+  dedupeKey: string;
+  checkoutRequestId: string;
+  rawBody: string;
+  sourceIp: string | null;
+}
+
+/**
+ * Stores callbacks as they arrive. Callbacks arriving together share one INSERT and one commit
+ * (MicroBatcher), and each is answered only once that commit is durable; a callback delivered
+ * twice in one batch is stored once and counted twice.
+ */
 @Injectable()
 export class CallbackIngestionService {
+  private readonly batcher = new MicroBatcher<CallbackToStore, StoredCallback>({
+    run: (callbacks) => this.storeBatch(callbacks),
+    maxBatch: 200,
+    maxInFlight: 2,
+  });
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async store(rawBody: string, body: unknown, checkoutRequestId: string, sourceIp: string | null): Promise<StoredCallback> {
-    const rows: { id: string; inserted: boolean }[] = await this.dataSource.query(
-      `INSERT INTO mpesa_callbacks (dedupe_key, checkout_request_id, raw_body, source_ip)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = mpesa_callbacks.deliveries + 1
-       RETURNING id, (xmax = 0) AS inserted`,
-      [callbackDedupeKey(rawBody, body), checkoutRequestId.slice(0, 100), rawBody, sourceIp],
+    return this.batcher.submit({ dedupeKey: callbackDedupeKey(rawBody, body), checkoutRequestId: checkoutRequestId.slice(0, 100), rawBody, sourceIp });
+  }
+
+  /** A batch that fails is stored callback by callback, so that one bad row fails only its own request. */
+  private async storeBatch(callbacks: CallbackToStore[]): Promise<PromiseSettledResult<StoredCallback>[]> {
+    try {
+      return allFulfilled(await this.insert(callbacks));
+    } catch (error) {
+      if (callbacks.length === 1) throw error;
+    }
+    return Promise.allSettled(callbacks.map((callback) => this.insert([callback]).then(([stored]) => stored)));
+  }
+
+  private async insert(callbacks: CallbackToStore[]): Promise<StoredCallback[]> {
+    // One row per key: ON CONFLICT cannot touch a row twice in one statement.
+    const byKey = new Map<string, { callback: CallbackToStore; deliveries: number }>();
+    for (const callback of callbacks) {
+      const seen = byKey.get(callback.dedupeKey);
+      if (seen) seen.deliveries += 1;
+      else byKey.set(callback.dedupeKey, { callback, deliveries: 1 });
+    }
+    const rows = [...byKey.values()];
+    const stored: { id: string; dedupe_key: string; inserted: boolean }[] = await this.dataSource.query(
+      `INSERT INTO mpesa_callbacks (dedupe_key, checkout_request_id, raw_body, source_ip, deliveries)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::varchar[], $5::int[])
+       ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = mpesa_callbacks.deliveries + excluded.deliveries
+       RETURNING id, dedupe_key, (xmax = 0) AS inserted`,
+      [
+        rows.map((r) => r.callback.dedupeKey),
+        rows.map((r) => r.callback.checkoutRequestId),
+        rows.map((r) => r.callback.rawBody),
+        rows.map((r) => r.callback.sourceIp),
+        rows.map((r) => r.deliveries),
+      ],
     );
-    return { id: rows[0].id, isNew: rows[0].inserted };
+    const result = new Map(stored.map((row) => [row.dedupe_key, { id: row.id, isNew: row.inserted }]));
+    // Only the first delivery of a newly stored callback is new.
+    const firstSeen = new Set<string>();
+    return callbacks.map((callback) => {
+      const row = result.get(callback.dedupeKey);
+      if (!row) throw new Error('a stored callback was not returned');
+      const first = !firstSeen.has(callback.dedupeKey);
+      firstSeen.add(callback.dedupeKey);
+      return { id: row.id, isNew: row.isNew && first };
+    });
   }
 }
