@@ -269,6 +269,17 @@ function readStatusKb(pid: number, field: string): number | null {
   }
 }
 
+/**
+ * V8 flags for the service's processes: the heap limit `npm start` (and the Dockerfile) run it
+ * with, unless BENCH_NODE_OPTIONS says otherwise (an empty value runs without flags).
+ */
+export const SERVICE_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? startScriptNodeFlags();
+
+function startScriptNodeFlags(): string {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  return (scripts.start.match(/--max-old-space-size=\d+/g) ?? []).join(' ');
+}
+
 export async function startService(scope: BenchScope, role: 'api' | 'worker', env: ServiceEnv): Promise<ServiceProcess> {
   const ownPort = role === 'api' ? env.apiPort : await freePort();
   const entry = role === 'api' ? 'main' : 'worker';
@@ -291,6 +302,7 @@ export async function startService(scope: BenchScope, role: 'api' | 'worker', en
       LOG_LEVEL: scope.options.logLevel,
       RATE_LIMIT_PER_MINUTE: '0',
       WORKER_HTTP_PORT: role === 'worker' ? String(ownPort) : '0',
+      ...(SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: SERVICE_NODE_OPTIONS } : {}),
       ...env.extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -413,6 +425,7 @@ export async function machineInfo() {
     node: process.version,
     // The machine may be shared: the load when the benchmark started says how much.
     loadAverage1m: round(os.loadavg()[0], 2),
+    serviceNodeOptions: SERVICE_NODE_OPTIONS || '(none)',
   };
   const pg = new Client({ connectionString: `${PG_BASE_URL}/postgres` });
   await pg.connect();
