@@ -9,6 +9,9 @@ import {
   BenchOptions,
   BenchScope,
   CALLBACK_PATH,
+  cpuPerItem,
+  cpuReading,
+  describeCpu,
   DONE_POLL_MS,
   freePort,
   lastPaymentEventAt,
@@ -33,6 +36,8 @@ export interface CallbackBenchResult {
   ratio: number;
   goal: string;
   memory: { apiPeakMb: number; workerPeakMb: number };
+  /** CPU time per callback, by process, while the run lasted */
+  cpu: ReturnType<typeof cpuPerItem>;
   apiErrorLogLines: number;
 }
 
@@ -108,10 +113,12 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
     if ((await completedCount(pg, 'bench-warm')) !== warm) throw new Error('the warm-up callbacks did not complete every payment');
 
     const bodies = bodiesOf('bench-main', n);
+    const cpuBefore = cpuReading(api, worker);
     const startedAt = Date.now();
     const answered = await fire(api, bodies, concurrency);
     const answeredMs = Date.now() - startedAt;
     await waitUntilApplied(pg, `all ${n} callbacks to be applied`, Math.max(120_000, n * 20));
+    const cpu = cpuPerItem(cpuBefore, cpuReading(api, worker), n);
     const appliedMs = (await lastPaymentEventAt(pg)) - startedAt;
     if ((await completedCount(pg, 'bench-main')) !== n) throw new Error('not every payment completed and referral paid');
 
@@ -143,6 +150,7 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
       ratio: round(appliedPerSecond / ceiling.tps, 3),
       goal: '>= 0.5',
       memory: { apiPeakMb: api.peakRssMb(), workerPeakMb: worker.peakRssMb() },
+      cpu,
       apiErrorLogLines: api.errorLines(),
     };
     if (answered.non2xx || answered.errors) throw new Error(`callbacks refused: ${answered.non2xx} non-2xx, ${answered.errors} errors`);
@@ -152,6 +160,7 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
       ['applied (payment completed, referral paid)', `${result.applied.perSecond} /s`, `${result.applied.seconds} s; stored→applied p50 ${result.applied.lagP50Ms} ms, p99 ${result.applied.lagP99Ms} ms, max ${result.applied.lagMaxMs} ms; ${result.applied.lateOver5s} later than 5 s`],
       [`ceiling: pgbench -N, ${concurrency} clients`, `${ceiling.tps} tps`, `latency avg ${ceiling.latencyMs} ms`],
       ['ratio applied / pgbench', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
+      ['CPU per callback (ms)', describeCpu(cpu)],
       ['peak RSS api / worker', `${result.memory.apiPeakMb} / ${result.memory.workerPeakMb} MB`],
       ['error lines logged by the api', result.apiErrorLogLines, result.apiErrorLogLines ? (api.output().match(/"msg":"[^"]*"/)?.[0] ?? '') : ''],
     ]);

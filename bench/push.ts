@@ -13,6 +13,9 @@ import { redisOptionsFromUrl } from '../src/queues/redis-connection';
 import {
   BenchOptions,
   BenchScope,
+  cpuPerItem,
+  cpuReading,
+  describeCpu,
   DONE_POLL_MS,
   freePort,
   lastPaymentEventAt,
@@ -45,6 +48,8 @@ export interface PushBenchResult {
   ratio: number;
   goal: string;
   memory: { apiPeakMb: number; workerPeakMb: number };
+  /** CPU time per push, by process, while the run lasted */
+  cpu: ReturnType<typeof cpuPerItem>;
 }
 
 async function request(api: ServiceProcess, referralIds: string[], concurrency: number) {
@@ -128,6 +133,7 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
     await request(api, warmIds, concurrency);
     await waitUntil(async () => (await acceptedCount(pg)).accepted === warm, 'the warm-up pushes', 120_000);
 
+    const cpuBefore = cpuReading(api, worker);
     const startedAt = Date.now();
     const answered = await request(api, ids, concurrency);
     const requestMs = Date.now() - startedAt;
@@ -142,6 +148,7 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
       Math.max(120_000, n * 30),
       DONE_POLL_MS,
     );
+    const cpu = cpuPerItem(cpuBefore, cpuReading(api, worker), n);
     const pushMs = (await lastPaymentEventAt(pg)) - startedAt;
     const { failed } = await acceptedCount(pg);
     if (failed > 0) throw new Error(`${failed} pushes failed`);
@@ -163,12 +170,14 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
       ratio: round(pushesPerSecond / ceiling.perSecond, 3),
       goal: '>= 0.5',
       memory: { apiPeakMb: api.peakRssMb(), workerPeakMb: worker.peakRssMb() },
+      cpu,
     };
     printTable(`2. Push pipeline: ${n} payments requested, ${concurrency} connections`, [
       ['requests answered (202)', `${result.requests.perSecond} /s`, `${result.requests.seconds} s; latency p50 ${result.requests.p50Ms} ms, p99 ${result.requests.p99Ms} ms`],
       ['pushes accepted (stkRequestId stored)', `${result.pushes.perSecond} /s`, `${result.pushes.seconds} s`],
       [`ceiling: bare BullMQ worker (concurrency ${WORKER_CONCURRENCY})`, `${ceiling.perSecond} /s`, `${ceiling.seconds} s for ${n} jobs added ${concurrency} at a time`],
       ['ratio pushes / bare worker', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
+      ['CPU per push (ms)', describeCpu(cpu)],
       ['peak RSS api / worker', `${result.memory.apiPeakMb} / ${result.memory.workerPeakMb} MB`],
     ]);
     return result;

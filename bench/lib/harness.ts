@@ -3,7 +3,7 @@
 // as real children with their peak memory watched, and the tables and JSON it reports.
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -365,6 +365,69 @@ export async function startService(scope: BenchScope, role: 'api' | 'worker', en
   }
   if (child.exitCode !== null) throw new Error(`the ${role} process exited at start-up:\n${output}`);
   return service;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU time: where each item's cost goes, across every process on the machine that works for it
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** utime + stime of one process (all its threads), in ms; 0 once it has gone. */
+function processCpuMs(pid: number): number {
+  try {
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids of every process whose command name is `name` (Postgres backends come and go). */
+function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+export type CpuSplit = Record<'api' | 'worker' | 'postgres' | 'redis' | 'benchmark', number>;
+
+/**
+ * CPU used so far by the API, the worker, every Postgres process, Redis and this benchmark process
+ * (the load generator). Postgres backends that exit between two readings take their time with
+ * them, so the benchmark reads while its connections are still open.
+ */
+export function cpuReading(api: ServiceProcess, worker: ServiceProcess): CpuSplit {
+  const own = process.cpuUsage();
+  const sum = (pids: number[]) => pids.reduce((total, pid) => total + processCpuMs(pid), 0);
+  return {
+    api: processCpuMs(api.pid),
+    worker: processCpuMs(worker.pid),
+    postgres: sum(pidsNamed('postgres')),
+    redis: sum(pidsNamed('redis-server')),
+    benchmark: (own.user + own.system) / 1000,
+  };
+}
+
+/** CPU ms per item between two readings, per process and in all, and what 2 cores could do at that cost. */
+export function cpuPerItem(before: CpuSplit, after: CpuSplit, items: number) {
+  const perItem = Object.fromEntries(
+    (Object.keys(before) as (keyof CpuSplit)[]).map((k) => [k, round((after[k] - before[k]) / items, 2)]),
+  ) as CpuSplit;
+  const totalMs = round(Object.values(perItem).reduce((a, b) => a + b, 0), 2);
+  return { perItemMs: perItem, totalMs, coresBoundPerSecond: round((os.cpus().length * 1000) / totalMs, 1) };
+}
+
+export function describeCpu(cpu: ReturnType<typeof cpuPerItem>): string {
+  const parts = Object.entries(cpu.perItemMs).map(([k, v]) => `${k} ${v}`);
+  return `${cpu.totalMs} ms: ${parts.join(', ')}; all cores busy at that cost: ${cpu.coresBoundPerSecond}/s`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Fills the (empty) aggregate tables from the payments table; the benchmark's bulk load reuses it. */
+/**
+ * Fills the (empty) aggregate tables from the payments table; the benchmark's bulk load reuses it.
+ * Rows are written in time order, as the trigger writes them on a live system, so that one range's
+ * rows share a few pages: in hash order, 1,000 hourly rows sat on 600 pages and a stats query with
+ * a range spent most of its time fetching them.
+ */
 export const BACKFILL_PAYMENT_STATS = [
   `INSERT INTO payment_stats_daily (day, status, shard, payments, amount)
      SELECT (created_at AT TIME ZONE 'UTC')::date, status, (hashtext(id::text) & 15)::smallint, count(*), sum(amount)
-       FROM payments GROUP BY 1, 2, 3`,
+       FROM payments GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
   `INSERT INTO payment_stats_hourly (hour, status, shard, payments, amount)
      SELECT date_trunc('hour', created_at, 'UTC'), status, (hashtext(id::text) & 15)::smallint, count(*), sum(amount)
-       FROM payments GROUP BY 1, 2, 3`,
+       FROM payments GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
 ];
 
 /**

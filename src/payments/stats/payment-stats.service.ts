@@ -35,20 +35,24 @@ function segmentSql(segment: StatsSegment, params: unknown[]): string {
   }
 }
 
+/** The one statement that answers GET /api/payments/stats for a range; null when the range is empty. */
+export function paymentStatsQuery(range: TimeRange): { sql: string; params: unknown[] } | null {
+  const segments = splitStatsRange(range.from ?? null, range.to ?? null);
+  if (segments.length === 0) return null;
+  const params: unknown[] = [];
+  const union = segments.map((s) => segmentSql(s, params)).join(' UNION ALL ');
+  return { sql: `SELECT status, sum(payments) AS payments, sum(amount) AS amount FROM (${union}) pieces GROUP BY status`, params };
+}
+
 @Injectable()
 export class PaymentStatsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async stats(range: TimeRange): Promise<PaymentStats> {
-    const segments = splitStatsRange(range.from ?? null, range.to ?? null);
     const totals = { pending: { n: 0, amount: 0 }, completed: { n: 0, amount: 0 }, failed: { n: 0, amount: 0 } };
-    if (segments.length > 0) {
-      const params: unknown[] = [];
-      const union = segments.map((s) => segmentSql(s, params)).join(' UNION ALL ');
-      const rows: { status: keyof typeof totals; payments: string; amount: string }[] = await this.dataSource.query(
-        `SELECT status, sum(payments) AS payments, sum(amount) AS amount FROM (${union}) pieces GROUP BY status`,
-        params,
-      );
+    const query = paymentStatsQuery(range);
+    if (query) {
+      const rows: { status: keyof typeof totals; payments: string; amount: string }[] = await this.dataSource.query(query.sql, query.params);
       for (const row of rows) totals[row.status] = { n: Number(row.payments), amount: Number(row.amount) };
     }
     const settled = totals.completed.n + totals.failed.n;
