@@ -35,6 +35,8 @@ export interface StatsBenchResult {
   endpoint: { all: ReturnType<typeof latencySummary>; range: ReturnType<typeof latencySummary> };
   /** The endpoint's own statement sent straight to Postgres: what of its latency is the database's. */
   endpointSql: { all: ReturnType<typeof latencySummary>; range: ReturnType<typeof latencySummary> };
+  /** GET /health/live on the same API: what any request costs before it does anything. */
+  httpFloor: ReturnType<typeof latencySummary>;
   scan: { all: ReturnType<typeof latencySummary>; range: ReturnType<typeof latencySummary> };
   speedupP95: { all: number; range: number };
   goal: string;
@@ -170,6 +172,14 @@ export async function runStatsBench(options: BenchOptions): Promise<StatsBenchRe
       endpointAll.push((await timeEndpoint(api.baseUrl, null)).ms);
       endpointRange.push((await timeEndpoint(api.baseUrl, ranges[i])).ms);
     }
+    // The floor for any request to this API: a public route that touches nothing (HTTP, express, Nest, logging).
+    const floor: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const started = performance.now();
+      const res = await fetch(`${api.baseUrl}/health/live`);
+      await res.json();
+      floor.push(performance.now() - started);
+    }
     // The same statements the endpoint runs, straight to Postgres: the rest of its time is HTTP and Nest.
     const sqlAll: number[] = [];
     const sqlRange: number[] = [];
@@ -195,6 +205,7 @@ export async function runStatsBench(options: BenchOptions): Promise<StatsBenchRe
       scans,
       endpoint,
       endpointSql: { all: latencySummary(sqlAll), range: latencySummary(sqlRange) },
+      httpFloor: latencySummary(floor),
       scan,
       speedupP95: { all: round(scan.all.p95 / endpoint.all.p95, 1), range: round(scan.range.p95 / endpoint.range.p95, 1) },
       goal: 'endpoint p95 < 10 ms and >= 20x faster than the scan',
@@ -204,6 +215,7 @@ export async function runStatsBench(options: BenchOptions): Promise<StatsBenchRe
     printTable(`3. Stats at scale: ${rows} payments over ${DAYS} days (${loaded.mode} load: ${loaded.seconds} s, ${loaded.rowsPerSecond} rows/s)`, [
       ['GET /api/payments/stats, p50 / p95 / p99 ms', ms(endpoint.all), `${requests} requests over HTTP, one at a time`],
       ['GET /api/payments/stats?from&to, p50 / p95 / p99 ms', ms(endpoint.range), 'ranges of 7-57 days with ragged edges'],
+      ['GET /health/live (touches nothing), p50 / p95 / p99 ms', ms(result.httpFloor), 'the floor for any request to this API'],
       ["the endpoint's own SQL, p50 / p95 / p99 ms", `${ms(result.endpointSql.all)}; with the range ${ms(result.endpointSql.range)}`, 'straight to Postgres: the rest is HTTP and Nest'],
       ['SQL GROUP BY status, p50 / p95 / p99 ms', ms(scan.all), `${scans} runs, straight to Postgres`],
       ['SQL GROUP BY status with the range, p50 / p95 / p99 ms', ms(scan.range), 'same ranges'],

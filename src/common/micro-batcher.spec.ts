@@ -1,4 +1,4 @@
-import { allFulfilled, MicroBatcher } from './micro-batcher';
+import { allFulfilled, MicroBatcher, MicroBatcherFullError } from './micro-batcher';
 
 /** A batch runner whose batches finish only when the test says so. */
 function controlledRunner() {
@@ -85,6 +85,20 @@ describe('MicroBatcher', () => {
     order.push('after submit');
     await batcher.idle(1000);
     expect(order).toEqual(['after submit', 'batch 1,2']);
+  });
+
+  it('refuses items past maxWaiting, without touching those already waiting', async () => {
+    const { batches, run } = controlledRunner();
+    const batcher = new MicroBatcher<number, string>({ run, maxBatch: 10, maxInFlight: 1, maxWaiting: 2 });
+    const running = batcher.submit(0); // goes at once: not waiting
+    const waiting = [batcher.submit(1), batcher.submit(2)];
+    await expect(batcher.submit(3)).rejects.toBeInstanceOf(MicroBatcherFullError);
+    batches[0].finish();
+    await running;
+    await settle();
+    batches[1].finish();
+    await expect(Promise.all(waiting)).resolves.toEqual(['done 1', 'done 2']);
+    expect(batches.map((b) => b.items)).toEqual([[0], [1, 2]]);
   });
 
   it('idle() gives up after its limit', async () => {

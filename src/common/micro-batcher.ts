@@ -12,6 +12,8 @@ export interface MicroBatcherOptions<I, O> {
   maxBatch: number;
   /** Batches running at once: with 2, one fills while the other runs. */
   maxInFlight: number;
+  /** Most items waiting (not yet in a batch); submit() refuses more with MicroBatcherFullError. */
+  maxWaiting?: number;
   /**
    * Start the next batch only after the I/O callbacks already queued (setImmediate), e.g. so that
    * an HTTP answer written just before goes out first.
@@ -23,6 +25,13 @@ interface Waiting<I, O> {
   item: I;
   resolve(result: O): void;
   reject(error: unknown): void;
+}
+
+export class MicroBatcherFullError extends Error {
+  constructor(maxWaiting: number) {
+    super(`${maxWaiting} items are already waiting`);
+    this.name = 'MicroBatcherFullError';
+  }
 }
 
 /** Every item of a batch succeeded with these results. */
@@ -39,6 +48,9 @@ export class MicroBatcher<I, O> {
   constructor(private readonly options: MicroBatcherOptions<I, O>) {}
 
   submit(item: I): Promise<O> {
+    if (this.options.maxWaiting !== undefined && this.waiting.length >= this.options.maxWaiting) {
+      return Promise.reject(new MicroBatcherFullError(this.options.maxWaiting));
+    }
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       if (!this.options.yieldFirst) return this.pump();

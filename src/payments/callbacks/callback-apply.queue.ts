@@ -3,7 +3,7 @@
 // Anything lost here (a crash, a failed batch) is still stored as `received` and the sweeper
 // applies it later.
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { allFulfilled, MicroBatcher } from '../../common/micro-batcher';
+import { allFulfilled, MicroBatcher, MicroBatcherFullError } from '../../common/micro-batcher';
 import { CallbackApplicationService } from './callback-application.service';
 
 /** How long shutdown waits for stored callbacks to be applied before leaving them to the sweeper. */
@@ -17,15 +17,25 @@ export class CallbackApplyQueue implements BeforeApplicationShutdown {
     // Bounds one transaction's locks and statement size.
     maxBatch: 200,
     maxInFlight: 2,
+    // A burst the API cannot apply as fast as it stores waits here as ids only; past this many,
+    // callbacks stay `received` and the sweeper applies them, so the backlog cannot grow without bound.
+    maxWaiting: 5_000,
     // So that the answer to Daraja, written just before, goes out first.
     yieldFirst: true,
   });
+
+  /** Warned once per process: the excess is not lost, only applied later. */
+  private overloaded = false;
 
   constructor(private readonly application: CallbackApplicationService) {}
 
   /** Called once the callback is stored and answered; never throws, never waits. */
   submit(callbackId: string): void {
-    void this.batcher.submit(callbackId);
+    this.batcher.submit(callbackId).catch((error: unknown) => {
+      if (!(error instanceof MicroBatcherFullError)) return this.reportFailure(callbackId, error);
+      if (!this.overloaded) this.logger.warn('Callbacks arrive faster than they are applied; the sweeper applies the excess');
+      this.overloaded = true;
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
