@@ -35,6 +35,11 @@ describe('Payments started by request', () => {
       const res = await flow.http.post(`/api/referrals/${referralId}/payments`, {});
       expect(res.status).toBe(202);
       expect(res.body).toMatchObject({ referralId, phoneNumber: '254712000002', amount: 1200, status: 'pending', attempts: 0, stkRequestId: null, retryOf: null });
+      // The answer is the row as inserted (no read-back): every field there, as the database has it.
+      expect(res.body).toMatchObject({ merchantRequestId: null, mpesaTransactionId: null, resultCode: null, resultDesc: null, errorMessage: null, completedAt: null });
+      const stored = (await flow.http.get(`/api/payments/${res.body.id}`)).body;
+      expect(Object.keys(res.body).sort()).toEqual(Object.keys(stored).filter((key) => key !== 'events').sort());
+      expect(res.body.createdAt).toBe(stored.createdAt);
       const done = await flow.finalPayment(res.body.id);
       expect(done.status).toBe('completed');
     });
