@@ -7,10 +7,10 @@ import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { recordPaymentEvent } from '../payment-events';
-import { CallbackBatch } from './callback-batch';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { describeFailure } from '../result-description';
+import { CallbackBatch } from './callback-batch';
 import { CallbackState, MpesaCallback } from './mpesa-callback.entity';
 
 /** How long an unmatched callback stays a candidate for matching by phone and amount. */
