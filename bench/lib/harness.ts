@@ -4,8 +4,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +11,7 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { Client } from 'pg';
 import { ensureDatabaseExists, runMigrations } from '../../src/database/database-setup';
+import { freePort } from '../../test/support/free-port';
 
 // The migration runner logs through Nest; a benchmark's output is its tables.
 Logger.overrideLogger(['error', 'warn']);
@@ -93,13 +92,7 @@ export function parseOptions(argv = process.argv.slice(2)): { options: BenchOpti
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 /** Polls until probe() is truthy; bounded by a deadline. */
 /**

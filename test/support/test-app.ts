@@ -1,7 +1,5 @@
 // Boots the real API (optionally with the worker) against this file's own database and Redis
 // prefix, configured exactly as main.ts configures it.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
@@ -9,6 +7,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { AppModule } from '../../src/app/app.module';
 import { configureHttpApp, HTTP_APP_OPTIONS } from '../../src/app/http-app';
 import { loadAppConfig } from '../../src/config/app-config';
+import { freePort } from './free-port';
 import { createTestDatabase, testRedisPrefix } from './test-database';
 import { TEST_REDIS_URL } from './test-env';
 
@@ -30,13 +29,7 @@ export interface TestAppOptions {
 }
 
 /** A port nobody listens on now, so config defaults that derive from PORT point at this app. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = await createTestDatabase();

@@ -1,7 +1,5 @@
 // Boots the Daraja simulator and the Daraja client in one Nest app on a real port, with the global
 // guard, pipe and filter the API uses, plus a callback receiver; the client talks to the simulator over HTTP.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
@@ -16,6 +14,7 @@ import { DarajaClient } from '../../../src/mpesa/daraja.client';
 import type { StkPushRequest } from '../../../src/mpesa/daraja.types';
 import { MpesaModule } from '../../../src/mpesa/mpesa.module';
 import { SimulatorModule } from '../../../src/mpesa/simulator/simulator.module';
+import { freePort } from '../../support/free-port';
 import { CallbackReceiver, JsonBody } from './callback-receiver';
 
 /** Collects every log line so tests can prove no secret or full phone number is written. */
@@ -63,13 +62,7 @@ export interface GroundTruth {
   queriesByCheckoutRequestId: Record<string, number>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
