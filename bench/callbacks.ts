@@ -14,28 +14,30 @@ import {
   describeCpu,
   DONE_POLL_MS,
   freePort,
+  httpRunSummary,
   lastPaymentEventAt,
-  main,
-  machineInfo,
+  PeakMemory,
+  peakMemory,
+  peakMemoryRow,
   pgbench,
   printTable,
   round,
+  runAlone,
   ServiceProcess,
   startService,
   waitUntil,
-  writeResult,
 } from './lib/harness';
 import { benchPhone, seedAcceptedPayments, seedReferrals, successCallbackBody } from './lib/seed';
 
 export interface CallbackBenchResult {
   n: number;
   concurrency: number;
-  answered: { perSecond: number; seconds: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number };
+  answered: ReturnType<typeof httpRunSummary>;
   applied: { perSecond: number; seconds: number; lagP50Ms: number; lagP99Ms: number; lagMaxMs: number; lateOver5s: number };
   pgbench: Awaited<ReturnType<typeof pgbench>>;
   ratio: number;
   goal: string;
-  memory: { apiPeakMb: number; workerPeakMb: number };
+  memory: PeakMemory;
   /** CPU time per callback, by process, while the run lasted */
   cpu: ReturnType<typeof cpuPerItem>;
   apiErrorLogLines: number;
@@ -137,19 +139,12 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
     const result: CallbackBenchResult = {
       n,
       concurrency,
-      answered: {
-        perSecond: round(n / (answeredMs / 1000), 1),
-        seconds: round(answeredMs / 1000, 2),
-        p50Ms: answered.latency.p50,
-        p99Ms: answered.latency.p99,
-        non2xx: answered.non2xx,
-        errors: answered.errors,
-      },
+      answered: httpRunSummary(answered, n, answeredMs),
       applied: { perSecond: appliedPerSecond, seconds: round(appliedMs / 1000, 2), lagP50Ms: round(lag[0].p50, 1), lagP99Ms: round(lag[0].p99, 1), lagMaxMs: round(lag[0].max, 1), lateOver5s: Number(lag[0].late) },
       pgbench: ceiling,
       ratio: round(appliedPerSecond / ceiling.tps, 3),
       goal: '>= 0.5',
-      memory: { apiPeakMb: api.peakRssMb(), workerPeakMb: worker.peakRssMb() },
+      memory: peakMemory(api, worker),
       cpu,
       apiErrorLogLines: api.errorLines(),
     };
@@ -161,7 +156,7 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
       [`ceiling: pgbench -N, ${concurrency} clients`, `${ceiling.tps} tps`, `latency avg ${ceiling.latencyMs} ms`],
       ['ratio applied / pgbench', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
       ['CPU per callback (ms)', describeCpu(cpu)],
-      ['peak RSS api / worker', `${result.memory.apiPeakMb} / ${result.memory.workerPeakMb} MB`],
+      peakMemoryRow(result.memory),
       ['error lines logged by the api', result.apiErrorLogLines, result.apiErrorLogLines ? (api.output().match(/"msg":"[^"]*"/)?.[0] ?? '') : ''],
     ]);
     return result;
@@ -170,9 +165,4 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
   }
 }
 
-if (require.main === module) {
-  main(async (options) => {
-    const result = await runCallbackBench(options);
-    console.log(`\nwrote ${writeResult(options, 'callbacks', { machine: await machineInfo(), result })}`);
-  });
-}
+if (require.main === module) runAlone('callbacks', runCallbackBench);

@@ -2,7 +2,12 @@
 // VmRSS) of the API and the worker, each a separate child process started from dist/, during
 // benchmarks 1 (callbacks) and 2 (push pipeline). Run alone, it runs those two first.
 import { CallbackBenchResult, runCallbackBench } from './callbacks';
-import { BenchOptions, main, machineInfo, printTable, round, writeResult } from './lib/harness';
+import {
+  BenchOptions,
+  printTable,
+  round,
+  runAlone,
+} from './lib/harness';
 import { PushBenchResult, runPushBench } from './push';
 
 export const MEMORY_GOAL_MB = 250;
@@ -42,9 +47,4 @@ export async function runMemoryBench(options: BenchOptions): Promise<MemoryBench
   return memoryReport(await runCallbackBench(options), await runPushBench(options));
 }
 
-if (require.main === module) {
-  main(async (options) => {
-    const result = await runMemoryBench(options);
-    console.log(`\nwrote ${writeResult(options, 'memory', { machine: await machineInfo(), result })}`);
-  });
-}
+if (require.main === module) runAlone('memory', runMemoryBench);

@@ -18,19 +18,21 @@ import {
   describeCpu,
   DONE_POLL_MS,
   freePort,
+  httpRunSummary,
   lastPaymentEventAt,
-  main,
-  machineInfo,
+  PeakMemory,
+  peakMemory,
+  peakMemoryRow,
   pool,
   printTable,
   REDIS_URL,
   ROOT,
   round,
+  runAlone,
   ServiceProcess,
   STAFF_KEY,
   startService,
   waitUntil,
-  writeResult,
 } from './lib/harness';
 import { seedReferrals } from './lib/seed';
 
@@ -42,12 +44,12 @@ const WORKER_CONCURRENCY = 25;
 export interface PushBenchResult {
   n: number;
   concurrency: number;
-  requests: { perSecond: number; seconds: number; p50Ms: number; p99Ms: number; non2xx: number; errors: number };
+  requests: ReturnType<typeof httpRunSummary>;
   pushes: { perSecond: number; seconds: number };
   bareBullmq: { perSecond: number; seconds: number; workerConcurrency: number };
   ratio: number;
   goal: string;
-  memory: { apiPeakMb: number; workerPeakMb: number };
+  memory: PeakMemory;
   /** CPU time per push, by process, while the run lasted */
   cpu: ReturnType<typeof cpuPerItem>;
 }
@@ -157,19 +159,12 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
     const result: PushBenchResult = {
       n,
       concurrency,
-      requests: {
-        perSecond: round(n / (requestMs / 1000), 1),
-        seconds: round(requestMs / 1000, 2),
-        p50Ms: answered.latency.p50,
-        p99Ms: answered.latency.p99,
-        non2xx: answered.non2xx,
-        errors: answered.errors,
-      },
+      requests: httpRunSummary(answered, n, requestMs),
       pushes: { perSecond: pushesPerSecond, seconds: round(pushMs / 1000, 2) },
       bareBullmq: { ...ceiling, workerConcurrency: WORKER_CONCURRENCY },
       ratio: round(pushesPerSecond / ceiling.perSecond, 3),
       goal: '>= 0.5',
-      memory: { apiPeakMb: api.peakRssMb(), workerPeakMb: worker.peakRssMb() },
+      memory: peakMemory(api, worker),
       cpu,
     };
     printTable(`2. Push pipeline: ${n} payments requested, ${concurrency} connections`, [
@@ -178,7 +173,7 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
       [`ceiling: bare BullMQ worker (concurrency ${WORKER_CONCURRENCY})`, `${ceiling.perSecond} /s`, `${ceiling.seconds} s for ${n} jobs added ${concurrency} at a time`],
       ['ratio pushes / bare worker', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
       ['CPU per push (ms)', describeCpu(cpu)],
-      ['peak RSS api / worker', `${result.memory.apiPeakMb} / ${result.memory.workerPeakMb} MB`],
+      peakMemoryRow(result.memory),
     ]);
     return result;
   } finally {
@@ -186,9 +181,4 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
   }
 }
 
-if (require.main === module) {
-  main(async (options) => {
-    const result = await runPushBench(options);
-    console.log(`\nwrote ${writeResult(options, 'push', { machine: await machineInfo(), result })}`);
-  });
-}
+if (require.main === module) runAlone('push', runPushBench);

@@ -9,7 +9,22 @@ import type { Client } from 'pg';
 import { loadAppConfig } from '../src/config/app-config';
 import { buildStkPushBody } from '../src/mpesa/stk-push-body.builder';
 import { stkCredentials } from '../src/mpesa/stk-password';
-import { BenchOptions, BenchScope, DONE_POLL_MS, freePort, lastPaymentEventAt, main, machineInfo, pool, printTable, round, startService, waitUntil, writeResult } from './lib/harness';
+import {
+  BenchOptions,
+  BenchScope,
+  DONE_POLL_MS,
+  freePort,
+  lastPaymentEventAt,
+  peakMemory,
+  PeakMemory,
+  peakMemoryRow,
+  pool,
+  printTable,
+  round,
+  runAlone,
+  startService,
+  waitUntil,
+} from './lib/harness';
 import { seedAcceptedPayments, seedReferrals } from './lib/seed';
 
 const NO_CALLBACK_PHONE = '254700000201';
@@ -23,7 +38,7 @@ export interface ReconcileBenchResult {
   queriesPerSecond: number;
   ceiling: { rateLimit: number; simulatorQueriesPerSecond: number; queriesPerSecond: number };
   ratio: number;
-  memory: { apiPeakMb: number; workerPeakMb: number };
+  memory: PeakMemory;
 }
 
 export async function runReconcileBench(options: BenchOptions): Promise<ReconcileBenchResult> {
@@ -106,14 +121,14 @@ export async function runReconcileBench(options: BenchOptions): Promise<Reconcil
       queriesPerSecond,
       ceiling: { rateLimit: QUERIES_PER_S, simulatorQueriesPerSecond: simulatorQps, queriesPerSecond: ceiling },
       ratio: round(queriesPerSecond / ceiling, 3),
-      memory: { apiPeakMb: api.peakRssMb(), workerPeakMb: worker.peakRssMb() },
+      memory: peakMemory(api, worker),
     };
     printTable(`4. Reconciliation: ${n} pending payments with lost callbacks`, [
       ['time until all resolved', `${result.seconds} s`, `${result.resolvedPerSecond} payments/s`],
       ['status queries', `${queriesPerSecond} /s`, `${queries} queries`],
       ['ceiling: min(rate limit, bare simulator queries)', `${ceiling} /s`, `limit ${QUERIES_PER_S}/s; simulator alone ${simulatorQps}/s at 16 connections`],
       ['ratio queries / ceiling', result.ratio],
-      ['peak RSS api / worker', `${result.memory.apiPeakMb} / ${result.memory.workerPeakMb} MB`],
+      peakMemoryRow(result.memory),
     ]);
     return result;
   } finally {
@@ -121,9 +136,4 @@ export async function runReconcileBench(options: BenchOptions): Promise<Reconcil
   }
 }
 
-if (require.main === module) {
-  main(async (options) => {
-    const result = await runReconcileBench(options);
-    console.log(`\nwrote ${writeResult(options, 'reconcile', { machine: await machineInfo(), result })}`);
-  });
-}
+if (require.main === module) runAlone('reconcile', runReconcileBench);

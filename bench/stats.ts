@@ -10,12 +10,10 @@ import {
   BenchScope,
   freePort,
   latencySummary,
-  main,
-  machineInfo,
   printTable,
   round,
+  runAlone,
   startService,
-  writeResult,
 } from './lib/harness';
 
 const DAYS = 90;
@@ -114,14 +112,19 @@ async function timeScan(pg: Client, range: Range | null): Promise<{ ms: number; 
 
 type StatsBody = { total: number; pending: number; completed: number; failed: number; totalAmount: number };
 
+/** One GET, timed from sending it to having read its JSON answer; anything but 200 stops the benchmark. */
+async function timeGet<T>(url: string, headers: Record<string, string> = {}): Promise<{ ms: number; body: T }> {
+  const started = performance.now();
+  const res = await fetch(url, { headers });
+  const body = (await res.json()) as T;
+  const ms = performance.now() - started;
+  if (res.status !== 200) throw new Error(`GET ${new URL(url).pathname} answered ${res.status}: ${JSON.stringify(body)}`);
+  return { ms, body };
+}
+
 async function timeEndpoint(baseUrl: string, range: Range | null): Promise<{ ms: number; body: StatsBody }> {
   const query = range ? `?from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}` : '';
-  const started = performance.now();
-  const res = await fetch(`${baseUrl}/api/payments/stats${query}`, { headers: { 'x-api-key': ADMIN_KEY } });
-  const body = (await res.json()) as StatsBody;
-  const ms = performance.now() - started;
-  if (res.status !== 200) throw new Error(`GET /api/payments/stats answered ${res.status}: ${JSON.stringify(body)}`);
-  return { ms, body };
+  return timeGet<StatsBody>(`${baseUrl}/api/payments/stats${query}`, { 'x-api-key': ADMIN_KEY });
 }
 
 async function timeStatement(pg: Client, range: Range | null): Promise<number> {
@@ -174,12 +177,7 @@ export async function runStatsBench(options: BenchOptions): Promise<StatsBenchRe
     }
     // The floor for any request to this API: a public route that touches nothing (HTTP, express, Nest, logging).
     const floor: number[] = [];
-    for (let i = 0; i < requests; i++) {
-      const started = performance.now();
-      const res = await fetch(`${api.baseUrl}/health/live`);
-      await res.json();
-      floor.push(performance.now() - started);
-    }
+    for (let i = 0; i < requests; i++) floor.push((await timeGet(`${api.baseUrl}/health/live`)).ms);
     // The same statements the endpoint runs, straight to Postgres: the rest of its time is HTTP and Nest.
     const sqlAll: number[] = [];
     const sqlRange: number[] = [];
@@ -227,9 +225,4 @@ export async function runStatsBench(options: BenchOptions): Promise<StatsBenchRe
   }
 }
 
-if (require.main === module) {
-  main(async (options) => {
-    const result = await runStatsBench(options);
-    console.log(`\nwrote ${writeResult(options, 'stats', { machine: await machineInfo(), result })}`);
-  });
-}
+if (require.main === module) runAlone('stats', runStatsBench);

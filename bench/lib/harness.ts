@@ -521,6 +521,32 @@ export function writeResult(options: BenchOptions, name: string, data: unknown):
 }
 
 /** Runs a benchmark as a script: options from argv, cleanup always, exit code 1 on failure. */
+/** `node bench/<name>.ts`: runs that one benchmark and writes its JSON. */
+export function runAlone(name: string, run: (options: BenchOptions) => Promise<unknown>): void {
+  main(async (options) => {
+    const result = await run(options);
+    console.log(`\nwrote ${writeResult(options, name, { machine: await machineInfo(), result })}`);
+  });
+}
+
+/** What a load generator's run of n requests, which took `ms`, looked like. */
+export function httpRunSummary(run: { latency: { p50: number; p99: number }; non2xx: number; errors: number }, n: number, ms: number) {
+  return { perSecond: round(n / (ms / 1000), 1), seconds: round(ms / 1000, 2), p50Ms: run.latency.p50, p99Ms: run.latency.p99, non2xx: run.non2xx, errors: run.errors };
+}
+
+export interface PeakMemory {
+  apiPeakMb: number;
+  workerPeakMb: number;
+}
+
+export function peakMemory(api: ServiceProcess, worker: ServiceProcess): PeakMemory {
+  return { apiPeakMb: api.peakRssMb(), workerPeakMb: worker.peakRssMb() };
+}
+
+export function peakMemoryRow(memory: PeakMemory): [string, string] {
+  return ['peak RSS api / worker', `${memory.apiPeakMb} / ${memory.workerPeakMb} MB`];
+}
+
 export function main(run: (options: BenchOptions) => Promise<unknown>): void {
   const { options } = parseOptions();
   run(options).then(
