@@ -9,7 +9,7 @@ interface TransitionRule {
 
 /**
  * Moves a client may request. `paid` is absent as a target on purpose: only a completed payment
- * sets it (see markPaidByPayment in ReferralsService), never a request.
+ * sets it (see markPaidByPayments in ReferralsService), never a request.
  */
 export const REFERRAL_TRANSITIONS: Readonly<Record<ReferralStatus, Readonly<Partial<Record<ReferralStatus, TransitionRule>>>>> = {
   'pending-admin': {

@@ -113,15 +113,8 @@ export class ReferralsService {
   }
 
   /**
-   * A payment of this referral completed: the referral becomes `paid` with `paidAt`, in the
-   * caller's transaction. Already paid or confirmed: nothing changes.
-   */
-  async markPaidByPayment(manager: EntityManager, referralId: string, source: ReferralChangeSource, paymentId: string): Promise<void> {
-    await this.markPaidByPayments(manager, [{ referralId, source, paymentId }]);
-  }
-
-  /**
-   * markPaidByPayment for several completed payments at once, in three statements whatever their
+   * Payments completed: each one's referral becomes `paid` with `paidAt`, in the caller's
+   * transaction; one already paid or confirmed is left alone. Three statements whatever their
    * number. Rows are locked in id order, as every batch does, so two batches cannot deadlock.
    */
   async markPaidByPayments(manager: EntityManager, completions: readonly PaidByPayment[]): Promise<void> {

@@ -100,11 +100,12 @@ export class CallbackApplicationService {
 
   /** Applies callbacks that arrived before the push's answer told us their CheckoutRequestID. */
   async applyWaitingFor(checkoutRequestId: string): Promise<void> {
-    const waiting = await this.dataSource.query(
-      `SELECT id FROM mpesa_callbacks WHERE checkout_request_id = $1 AND state IN ('received', 'unmatched') ORDER BY received_at`,
+    const waiting: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM mpesa_callbacks WHERE checkout_request_id = $1 AND state IN ('received', 'unmatched')`,
       [checkoutRequestId],
     );
-    for (const { id } of waiting) await this.apply(id);
+    // One batch: applyMany judges them in arrival order, as applying them one by one did.
+    await this.applyMany(waiting.map(({ id }) => id));
   }
 
   /** A push whose answer was lost: its success callback may be here, under an unknown CheckoutRequestID. */
