@@ -1,25 +1,14 @@
-// The HTTP API: controllers, the global guards (API keys, rate limits), validation, the error
-// filter and metrics.
-import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { AuthModule } from '../auth/auth.module';
-import { HttpErrorFilter } from '../common/http-error.filter';
-import { createValidationPipe } from '../common/validation';
-import { ThrottlingModule } from '../common/throttling/throttling.module';
+// Root of PROCESS_ROLE=api: the domain and its HTTP face. Produces into the queues, runs no workers.
+import { DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
 import { HealthModule } from '../observability/health.module';
-import { MetricsModule } from '../observability/metrics/metrics.module';
-import { IdempotencyModule } from '../common/idempotency/idempotency.module';
-import { PaymentsModule } from '../payments/payments.module';
-import { ReferralsModule } from '../referrals/referrals.module';
+import { ApiHttpModule } from './api-http.module';
 import { CoreModule } from './core.module';
+import { DomainModule } from './domain.module';
 
-@Module({
-  // ThrottlingModule before AuthModule: global guards run in module order, and requests without a
-  // known key must meet the per-address limit before the key guard answers them 401.
-  imports: [CoreModule, ThrottlingModule, AuthModule, HealthModule, MetricsModule, IdempotencyModule, ReferralsModule, PaymentsModule],
-  providers: [
-    { provide: APP_PIPE, useFactory: createValidationPipe },
-    { provide: APP_FILTER, useClass: HttpErrorFilter },
-  ],
-})
-export class ApiModule {}
+@Module({})
+export class ApiModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return { module: ApiModule, imports: [CoreModule, DomainModule, ApiHttpModule.forConfig(config), HealthModule.forRoot()] };
+  }
+}

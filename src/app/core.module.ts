@@ -1,4 +1,5 @@
-// What both entry points share: configuration, logging, Postgres and the BullMQ connection.
+// What every process shares: configuration, logging, Postgres, the BullMQ connection and metrics
+// (every process has its own, and every HTTP face, the API's or a worker's, serves /metrics).
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -7,6 +8,7 @@ import type { AppConfig } from '../config/app-config';
 import { appConfig, AppConfigModule } from '../config/config.module';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { loggerParams } from '../observability/logging';
+import { MetricsModule } from '../observability/metrics/metrics.module';
 import { QueuesModule } from '../queues/queues.module';
 import { redisOptionsFromUrl } from '../queues/redis-connection';
 
@@ -26,6 +28,7 @@ import { redisOptionsFromUrl } from '../queues/redis-connection';
       }),
     }),
     QueuesModule,
+    MetricsModule,
   ],
   exports: [QueuesModule],
 })

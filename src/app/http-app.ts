@@ -1,13 +1,15 @@
-// Settings every HTTP app gets, in production and in tests alike.
+// Settings every HTTP app of the API gets (roles api and all), in production and in tests alike.
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
-import { refuseUnusableJson } from '../common/json-body-guard';
+import type { IncomingMessage } from 'node:http';
+import type { Request } from 'express';
+import { JSON_BODY_LIMIT, refuseUnusableJson } from '../common/json-body-guard';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
-import { CALLBACK_PATH_PREFIX, createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
+import { CALLBACK_PATH_PREFIX } from '../payments/callbacks/callback-gate.middleware';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
 import { refuseWhileShuttingDown } from './graceful-shutdown';
 import { setupOpenApi } from './openapi';
@@ -15,8 +17,13 @@ import { setupOpenApi } from './openapi';
 /** Options for NestFactory.create / createNestApplication. rawBody keeps callbacks byte-exact. */
 export const HTTP_APP_OPTIONS = { rawBody: true, bufferLogs: true } as const;
 
-/** Callbacks and API bodies are small; anything larger is refused with 413 before it is parsed. */
-export const JSON_BODY_LIMIT = '64kb';
+export { JSON_BODY_LIMIT };
+
+/** JSON bodies everywhere but the callback path, which PaymentsHttpModule parses after its gate. */
+function jsonOutsideCallbacks(incoming: IncomingMessage): boolean {
+  const req = incoming as Request;
+  return !(req.originalUrl ?? req.url).startsWith(CALLBACK_PATH_PREFIX) && Boolean(req.is('application/json'));
+}
 
 export function configureHttpApp(app: INestApplication): void {
   const express = app as NestExpressApplication;
@@ -26,13 +33,17 @@ export function configureHttpApp(app: INestApplication): void {
   // connection comes from a configured proxy; with none configured, never.
   express.set('trust proxy', config.trustedProxies.length > 0 ? [...config.trustedProxies] : false);
   express.use(refuseWhileShuttingDown);
-  // Before the body parser: a forged or misdirected callback is refused without reading its body.
-  express.use(CALLBACK_PATH_PREFIX, createCallbackGate(config.mpesa));
-  express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  express.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: jsonOutsideCallbacks });
   express.use(refuseUnusableJson);
   express.disable('x-powered-by');
   express.use(helmet());
   mountQueueDashboard(app); // /admin/queues, admin keys only
   serveDashboard(express); // /dashboard: a static page, public; its data calls carry the key
   setupOpenApi(app);
+}
+
+/** A worker's HTTP face (health and metrics): its logger and the shutdown refusal, nothing else. */
+export function configureWorkerHttpApp(app: INestApplication): void {
+  app.useLogger(app.get(Logger));
+  app.use(refuseWhileShuttingDown);
 }

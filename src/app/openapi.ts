@@ -9,7 +9,7 @@ import { ERROR_HTTP_STATUS, ErrorCode } from '../common/domain-error';
 import { ERROR_DOCS } from '../common/openapi/api-errors.decorator';
 import { API_KEY_SCHEME, BEARER_SCHEME } from '../common/openapi/api-role.decorator';
 import { loadAppConfig } from '../config/app-config';
-import { AppModule } from './app.module';
+import { rootModuleFor } from './app.module';
 
 /** The UI is served here, the JSON at `/${DOCS_PATH}-json`. */
 export const DOCS_PATH = 'docs';
@@ -75,7 +75,7 @@ export function setupOpenApi(app: INestApplication): void {
  */
 export async function generateOpenApiDocument(): Promise<OpenAPIObject> {
   const config = loadAppConfig({ PROCESS_ROLE: 'api' });
-  const app = await NestFactory.create(AppModule.forConfig(config), { preview: true, logger: false, abortOnError: false });
+  const app = await NestFactory.create(rootModuleFor(config), { preview: true, logger: false, abortOnError: false });
   try {
     return buildOpenApiDocument(app);
   } finally {

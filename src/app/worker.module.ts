@@ -1,9 +1,17 @@
-// The worker: BullMQ processors and schedulers. Processors are providers of this module only.
+// Root of PROCESS_ROLE=worker: the domain and the queue workers. Over HTTP (WORKER_HTTP_PORT) it
+// serves only what its modules declare: /health/* and /metrics (CoreModule), nothing of the API.
 import { Module } from '@nestjs/common';
-import { IdempotencyModule } from '../common/idempotency/idempotency.module';
+import { APP_FILTER } from '@nestjs/core';
+import { HttpErrorFilter } from '../common/http-error.filter';
+import { HealthModule } from '../observability/health.module';
 import { PaymentsWorkerModule } from '../payments/payments-worker.module';
-import { MetricsModule } from '../observability/metrics/metrics.module';
 import { CoreModule } from './core.module';
+import { DomainModule } from './domain.module';
+import { WorkersModule } from './workers.module';
 
-@Module({ imports: [CoreModule, MetricsModule, IdempotencyModule, PaymentsWorkerModule] })
+@Module({
+  imports: [CoreModule, DomainModule, WorkersModule, HealthModule.forRoot(PaymentsWorkerModule)],
+  // Unknown paths answer 404 in the contract's error shape, like the API's.
+  providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+})
 export class WorkerModule {}

@@ -7,6 +7,9 @@
 //   be applied and would be retried for ever.
 import type { NextFunction, Request, Response } from 'express';
 
+/** Callbacks and API bodies are small; anything larger is refused with 413 before it is parsed. */
+export const JSON_BODY_LIMIT = '64kb';
+
 /** Daraja's callback is 5 levels deep and the API's DTOs 2; anything past this is not ours. */
 export const MAX_JSON_DEPTH = 32;
 

@@ -1,5 +1,6 @@
-// Payment processors and schedulers: providers of the worker only.
-import { Global, Module } from '@nestjs/common';
+// Payment processors and schedulers: providers of the worker only (roles worker and all).
+import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../common/idempotency/idempotency.module';
 import { TerminusModule } from '@nestjs/terminus';
 import { MpesaModule } from '../mpesa/mpesa.module';
 import { QueueHealthCheck } from '../observability/queue-health-check';
@@ -14,9 +15,8 @@ import { StkPushProcessor } from './processors/stk-push.processor';
 import { StkPushSender } from './processors/stk-push.sender';
 import { WorkerQueuesHealthIndicator } from './processors/worker-queues.health';
 
-@Global()
 @Module({
-  imports: [PaymentsModule, ReferralsModule, MpesaModule, QueuesModule, TerminusModule],
+  imports: [PaymentsModule, ReferralsModule, MpesaModule, QueuesModule, IdempotencyModule, TerminusModule],
   providers: [
     StkPushSender,
     StkPushProcessor,
@@ -28,7 +28,7 @@ import { WorkerQueuesHealthIndicator } from './processors/worker-queues.health';
     ReconcileScheduler,
     { provide: QueueHealthCheck, useClass: WorkerQueuesHealthIndicator },
   ],
-  // Global so the health check, wherever it is mounted, finds the worker's queues when they exist.
+  // For HealthModule.forRoot(PaymentsWorkerModule): readiness includes the queue workers.
   exports: [QueueHealthCheck],
 })
 export class PaymentsWorkerModule {}

@@ -1,5 +1,6 @@
-// Payments on the API side: starting them, callbacks, tracking queries; shared services the
-// worker's processors use too.
+// Payments, the domain: starting them, storing and applying callbacks, settlement, admin rules,
+// stats and the event stream. Providers only: the routes are in PaymentsHttpModule and the
+// processors in PaymentsWorkerModule, so what a process serves is decided by its root module.
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ReferralsModule } from '../referrals/referrals.module';
@@ -8,14 +9,11 @@ import { CallbackApplicationService } from './callbacks/callback-application.ser
 import { CallbackApplyQueue } from './callbacks/callback-apply.queue';
 import { CallbackIngestionService } from './callbacks/callback-ingestion.service';
 import { MpesaCallback } from './callbacks/mpesa-callback.entity';
-import { StkCallbackController } from './callbacks/stk-callback.controller';
 import { PaymentEventPublisher } from './events/payment-event.publisher';
 import { PaymentEventStream } from './events/payment-event.stream';
-import { PaymentEventsController } from './events/payment-events.controller';
 import { PaymentEvent } from './payment-event.entity';
 import { PaymentSettlementService } from './payment-settlement.service';
 import { Payment } from './payment.entity';
-import { PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController } from './payments.controller';
 import { PaymentAdminService } from './payment-admin.service';
 import { PaymentStatsService } from './stats/payment-stats.service';
 import { PaymentsService } from './payments.service';
@@ -24,8 +22,6 @@ import { ReferralPaymentHooks } from './referral-payment.hooks';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
-  // PaymentEventsController first: its fixed path must win over PaymentsController's GET :id.
-  controllers: [PaymentEventsController, PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, StkCallbackController],
   providers: [
     PaymentsService,
     PaymentSettlementService,
@@ -39,6 +35,16 @@ import { ReferralPaymentHooks } from './referral-payment.hooks';
     PaymentEventPublisher,
     PaymentEventStream,
   ],
-  exports: [PaymentsService, PaymentSettlementService, PushDispatcher, CallbackApplicationService, PaymentStatsService],
+  exports: [
+    PaymentsService,
+    PaymentSettlementService,
+    PushDispatcher,
+    CallbackIngestionService,
+    CallbackApplicationService,
+    CallbackApplyQueue,
+    PaymentAdminService,
+    PaymentStatsService,
+    PaymentEventStream,
+  ],
 })
 export class PaymentsModule {}

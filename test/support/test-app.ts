@@ -4,8 +4,8 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { DataSource } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { AppModule } from '../../src/app/app.module';
-import { configureHttpApp, HTTP_APP_OPTIONS } from '../../src/app/http-app';
+import { rootModuleFor } from '../../src/app/app.module';
+import { configureHttpApp, configureWorkerHttpApp, HTTP_APP_OPTIONS } from '../../src/app/http-app';
 import { loadAppConfig } from '../../src/config/app-config';
 import { freePort } from './free-port';
 import { createTestDatabase, testRedisPrefix } from './test-database';
@@ -24,7 +24,8 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
-  role?: 'api' | 'all';
+  /** `worker`: the worker's own HTTP face (what WORKER_HTTP_PORT serves), on this app's port. */
+  role?: 'api' | 'all' | 'worker';
   env?: Record<string, string>;
 }
 
@@ -50,9 +51,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
   try {
     const config = loadAppConfig(process.env);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forConfig(config)] }).compile();
-    const app = moduleRef.createNestApplication(HTTP_APP_OPTIONS);
-    configureHttpApp(app);
+    // The root module and HTTP settings main.ts would give this role (src/app/bootstrap.ts).
+    const moduleRef = await Test.createTestingModule({ imports: [rootModuleFor(config)] }).compile();
+    const app = moduleRef.createNestApplication(config.processRole === 'worker' ? { bufferLogs: true } : HTTP_APP_OPTIONS);
+    if (config.processRole === 'worker') configureWorkerHttpApp(app);
+    else configureHttpApp(app);
     await app.listen(port, '127.0.0.1');
     return {
       app,

@@ -11,6 +11,7 @@ import { queueDepthProvider } from './queue-depth.metric';
 // Once per process: a second Nest app in the same process (tests) must not register them again.
 if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
 
+// Global like logging: any provider of any domain may count something.
 @Global()
 @Module({
   imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: false } }), QueuesModule],

@@ -1,9 +1,13 @@
 // Runs before the body is even parsed: the secret path token (constant-time) and the optional
-// source allowlist. A wrong token looks exactly like an unknown route.
+// source allowlist. A wrong token looks exactly like an unknown route. Nest middleware, configured
+// by PaymentsHttpModule for the callback path, so every process that serves the callback route
+// also gates it, and no process that does not serve it has the gate to forget.
+import { Injectable, NestMiddleware } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
-import type { MpesaConfig } from '../../config/app-config';
+import type { AppConfig, MpesaConfig } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
 
 export const CALLBACK_PATH_PREFIX = '/api/stk-callback';
 
@@ -36,13 +40,20 @@ function safeDecode(segment: string): string {
   }
 }
 
+/** The path after CALLBACK_PATH_PREFIX, from the original URL: independent of where it is mounted. */
+function pathAfterPrefix(req: Request): string {
+  const url = req.originalUrl ?? req.url;
+  const query = url.indexOf('?');
+  const path = query >= 0 ? url.slice(0, query) : url;
+  return path.startsWith(CALLBACK_PATH_PREFIX) ? path.slice(CALLBACK_PATH_PREFIX.length) : path;
+}
+
 export function createCallbackGate(mpesa: MpesaConfig) {
   const expected = digest(mpesa.callbackToken);
   const allowlist = buildAllowlist(mpesa.callbackAllowedIps);
 
   return (req: Request, res: Response, next: NextFunction): void => {
-    // req.path is relative to the mount point: "/<token>".
-    const segments = req.path.split('/').filter(Boolean);
+    const segments = pathAfterPrefix(req).split('/').filter(Boolean);
     const presented = segments.length === 1 ? safeDecode(segments[0]) : '';
     if (!timingSafeEqual(digest(presented), expected)) {
       res.status(404).json({ statusCode: 404, code: 'NOT_FOUND', message: `Cannot ${req.method} ${CALLBACK_PATH_PREFIX}` });
@@ -58,4 +69,17 @@ export function createCallbackGate(mpesa: MpesaConfig) {
     }
     next();
   };
+}
+
+@Injectable()
+export class CallbackGateMiddleware implements NestMiddleware {
+  private readonly gate: ReturnType<typeof createCallbackGate>;
+
+  constructor(@InjectAppConfig() config: AppConfig) {
+    this.gate = createCallbackGate(config.mpesa);
+  }
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    this.gate(req, res, next);
+  }
 }

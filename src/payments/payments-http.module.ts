@@ -1,0 +1,38 @@
+// The payment routes and the callback's gate. Imported only by roots that serve the API (api, all):
+// the worker's HTTP port never has them, so it cannot answer them.
+import { Module, NestModule } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { NextFunction, Request, Response } from 'express';
+import { IdempotencyModule } from '../common/idempotency/idempotency.module';
+import { refuseUnusableJson } from '../common/json-body-guard';
+import { callbackJsonParser } from './callbacks/callback-body.middleware';
+import { CALLBACK_PATH_PREFIX, CallbackGateMiddleware } from './callbacks/callback-gate.middleware';
+import { StkCallbackController } from './callbacks/stk-callback.controller';
+import { PaymentEventsController } from './events/payment-events.controller';
+import { PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController } from './payments.controller';
+import { PaymentsModule } from './payments.module';
+
+@Module({
+  imports: [PaymentsModule, IdempotencyModule],
+  // PaymentEventsController first: its fixed path must win over PaymentsController's GET :id.
+  controllers: [PaymentEventsController, PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, StkCallbackController],
+  providers: [CallbackGateMiddleware],
+})
+export class PaymentsHttpModule implements NestModule {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly gate: CallbackGateMiddleware,
+  ) {}
+
+  /**
+   * Nest calls this while it sets up this module's middleware, before any route exists. The gate is
+   * mounted on the plain prefix, every method and sub-path, rather than through MiddlewareConsumer:
+   * a consumer path needs a wildcard parameter, which the router decodes first, so a malformed escape
+   * in the token (`%E0%A4%A`) would be a 400 from the router instead of the gate's 404.
+   */
+  configure(): void {
+    this.adapterHost.httpAdapter.use(CALLBACK_PATH_PREFIX, (req: Request, res: Response, next: NextFunction) => this.gate.use(req, res, next));
+    this.adapterHost.httpAdapter.use(CALLBACK_PATH_PREFIX, callbackJsonParser);
+    this.adapterHost.httpAdapter.use(CALLBACK_PATH_PREFIX, refuseUnusableJson);
+  }
+}
