@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import type { Client } from 'pg';
-import { KEEP_FINISHED } from '../src/queues/queue-catalogue';
+import { KEEP_FINISHED, WORKER_OPTIONS } from '../src/queues/queue-catalogue';
 import { redisOptionsFromUrl } from '../src/queues/redis-connection';
 import {
   BenchOptions,
@@ -38,8 +38,8 @@ import { seedReferrals } from './lib/seed';
 
 /** The simulator never sends this phone's callback (README, "Faults"). */
 const NO_CALLBACK_PHONE = '254700000201';
-/** StkPushProcessor's concurrency. */
-const WORKER_CONCURRENCY = 25;
+/** The stk-push queue's worker concurrency (the catalogue's WORKER_OPTIONS). */
+const WORKER_CONCURRENCY = WORKER_OPTIONS['stk-push'].concurrency!;
 
 export interface PushBenchResult {
   n: number;

@@ -2,6 +2,12 @@
 // compared with the exact lists below, so a controller added to the wrong module fails here; and a
 // real worker process's HTTP port answers 404 to everything but health and metrics, storing nothing.
 import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { rootModuleFor } from '../src/app/app.module';
+import { loadAppConfig } from '../src/config/app-config';
+import { PaymentJobHandlers } from '../src/payments/processors/payment-job.handlers';
+import { createTestDatabase, testRedisPrefix } from './support/test-database';
+import { TEST_REDIS_URL } from './support/test-env';
 import { DEV_CALLBACK_PATH, successCallback } from './support/callbacks';
 import { jsonRequest, rawRequest } from './support/raw-http';
 import { PLANNED_ROUTES, ROUTES } from './support/route-catalogue';
@@ -138,5 +144,31 @@ describe("A worker process's HTTP port (WORKER_HTTP_PORT)", () => {
       expect({ path, status: res.status }).toEqual({ path, status: 404 });
     }
     expect(changedTables(before, await stateFingerprint(api.dataSource))).toEqual([]);
+  });
+});
+
+describe('The worker start-up check (every catalogue job has exactly one handler)', () => {
+  it('refuses to start a worker whose handlers are missing, naming each job', async () => {
+    const env = {
+      DATABASE_URL: await createTestDatabase(),
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: testRedisPrefix(),
+      PROCESS_ROLE: 'worker',
+      LOG_LEVEL: 'silent',
+    };
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const moduleRef = await Test.createTestingModule({ imports: [rootModuleFor(loadAppConfig(process.env))] })
+        .overrideProvider(PaymentJobHandlers)
+        .useValue({})
+        .compile();
+      await expect(moduleRef.init()).rejects.toThrow(
+        'The worker cannot start: job "send-stk-push" (queue "stk-push") has no @JobHandler; job "reconcile-sweep" (queue "reconcile") has no @JobHandler; job "payment-sweep" (queue "payment-sweep") has no @JobHandler',
+      );
+      await moduleRef.close().catch(() => undefined);
+    } finally {
+      process.env = saved;
+    }
   });
 });

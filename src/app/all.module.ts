@@ -2,7 +2,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { HealthModule } from '../observability/health.module';
-import { PaymentsWorkerModule } from '../payments/payments-worker.module';
+import { QueueWorkersModule } from '../queues/queue-workers.module';
 import { ApiHttpModule } from './api-http.module';
 import { CoreModule } from './core.module';
 import { DomainModule } from './domain.module';
@@ -13,7 +13,7 @@ export class AllModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AllModule,
-      imports: [CoreModule, DomainModule, ApiHttpModule.forConfig(config), WorkersModule, HealthModule.forRoot(PaymentsWorkerModule)],
+      imports: [CoreModule, DomainModule, ApiHttpModule.forConfig(config), WorkersModule, HealthModule.forRoot(QueueWorkersModule)],
     };
   }
 }

@@ -26,6 +26,8 @@ import { redisOptionsFromUrl } from '../queues/redis-connection';
         connection: redisOptionsFromUrl(config.redisUrl),
         prefix: config.redisKeyPrefix,
       }),
+      // Workers start only once JobHandlerRegistry has checked every job has its handler.
+      extraOptions: { manualRegistration: true },
     }),
     QueuesModule,
     MetricsModule,

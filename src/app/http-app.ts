@@ -9,7 +9,7 @@ import type { Request } from 'express';
 import { JSON_BODY_LIMIT, refuseUnusableJson } from '../common/json-body-guard';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
-import { CALLBACK_PATH_PREFIX } from '../payments/callbacks/callback-gate.middleware';
+import { isCallbackPath } from '../payments/callbacks/callback-gate.middleware';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
 import { refuseWhileShuttingDown } from './graceful-shutdown';
 import { setupOpenApi } from './openapi';
@@ -22,7 +22,7 @@ export { JSON_BODY_LIMIT };
 /** JSON bodies everywhere but the callback path, which PaymentsHttpModule parses after its gate. */
 function jsonOutsideCallbacks(incoming: IncomingMessage): boolean {
   const req = incoming as Request;
-  return !(req.originalUrl ?? req.url).startsWith(CALLBACK_PATH_PREFIX) && Boolean(req.is('application/json'));
+  return !isCallbackPath(req.originalUrl ?? req.url) && Boolean(req.is('application/json'));
 }
 
 export function configureHttpApp(app: INestApplication): void {

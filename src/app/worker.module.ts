@@ -4,13 +4,13 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { HttpErrorFilter } from '../common/http-error.filter';
 import { HealthModule } from '../observability/health.module';
-import { PaymentsWorkerModule } from '../payments/payments-worker.module';
+import { QueueWorkersModule } from '../queues/queue-workers.module';
 import { CoreModule } from './core.module';
 import { DomainModule } from './domain.module';
 import { WorkersModule } from './workers.module';
 
 @Module({
-  imports: [CoreModule, DomainModule, WorkersModule, HealthModule.forRoot(PaymentsWorkerModule)],
+  imports: [CoreModule, DomainModule, WorkersModule, HealthModule.forRoot(QueueWorkersModule)],
   // Unknown paths answer 404 in the contract's error shape, like the API's.
   providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
 })

@@ -1,7 +1,8 @@
-// The queue workers: BullMQ processors and schedulers, one module per domain. Only the worker and
-// all roots import it; an API process only produces into the queues.
+// The queue workers: one processor per catalogue queue (QueueWorkersModule) and each domain's job
+// handlers. Only the worker and all roots import it; an API process only produces into the queues.
 import { Module } from '@nestjs/common';
 import { PaymentsWorkerModule } from '../payments/payments-worker.module';
+import { QueueWorkersModule } from '../queues/queue-workers.module';
 
-@Module({ imports: [PaymentsWorkerModule] })
+@Module({ imports: [QueueWorkersModule, PaymentsWorkerModule] })
 export class WorkersModule {}

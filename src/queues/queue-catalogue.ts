@@ -1,6 +1,11 @@
-// The one catalogue of queues, job names, payloads and job options. Side-effecting jobs get
-// deterministic ids derived from the row they act on, so publishing one twice runs it once.
-import type { JobsOptions } from 'bullmq';
+// The one catalogue of queues and jobs: every queue's name, its jobs' names and typed payloads,
+// the options each job is published with (ids, attempts, backoff, retention), each queue's worker
+// options, and the schedules. Producers publish through JobProducer, workers run @JobHandler
+// methods, and a worker refuses to start unless every job here has exactly one handler.
+// Side-effecting jobs get deterministic ids derived from the row they act on, so publishing one
+// twice runs it once.
+import type { JobsOptions, WorkerOptions } from 'bullmq';
+import type { AppConfig } from '../config/app-config';
 
 export const QUEUES = {
   /** Sends one STK push for one payment. */
@@ -20,12 +25,106 @@ export const JOBS = {
   paymentSweep: 'payment-sweep',
 } as const;
 
+export type JobName = (typeof JOBS)[keyof typeof JOBS];
+
 export interface SendStkPushJob {
   paymentId: string;
 }
+
+/** The payload of each job. */
+export interface JobPayloads {
+  'send-stk-push': SendStkPushJob;
+  'reconcile-sweep': Record<string, never>;
+  'payment-sweep': Record<string, never>;
+}
+
+/** The queue each job runs on. */
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  'send-stk-push': QUEUES.stkPush,
+  'reconcile-sweep': QUEUES.reconcile,
+  'payment-sweep': QUEUES.sweep,
+};
 
 /** Finished jobs are kept a while for the queue dashboard, then trimmed so Redis does not grow. */
 export const KEEP_FINISHED: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
+
+/** Scheduled runs leave only a short trail: one runs every few seconds. */
+const KEEP_FEW: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = { removeOnComplete: 100, removeOnFail: 1000 };
+
+export const stkPushJobId = (paymentId: string) => `push-${paymentId}`;
+
+/** The push's backoff strategy's name (see stkBackoffStrategy). */
+export const STK_BACKOFF = 'stk-backoff';
+
+/** BullMQ's own attempts are a safety net only: the payment's `attempts` column is the authority. */
+const EXTRA_STK_JOB_ATTEMPTS = 2;
+
+/** Options a published job gets. Only the push is published on demand; the sweeps are scheduled. */
+export function sendStkPushOptions(paymentId: string, config: AppConfig): JobsOptions {
+  return {
+    jobId: stkPushJobId(paymentId),
+    attempts: config.payments.stkMaxAttempts + EXTRA_STK_JOB_ATTEMPTS,
+    backoff: { type: STK_BACKOFF, delay: config.payments.stkRetryBaseMs },
+    ...KEEP_FINISHED,
+  };
+}
+
+/** Thrown by a handler for a refusal worth retrying; carries the wait the other side asked for. */
+export class RetryLaterError extends Error {
+  constructor(message: string, readonly retryAfterMs = 0) {
+    super(message);
+    this.name = 'RetryLaterError';
+  }
+}
+
+/**
+ * Exponential backoff with full jitter on the upper half: base * 2^(n-1) * [0.5, 1), never below
+ * what Daraja asked for (e.g. a minute after "Unable to lock subscriber").
+ */
+export function stkBackoffDelay(attemptsMade: number, baseMs: number, minimumMs = 0, random = Math.random): number {
+  const exponential = baseMs * 2 ** Math.max(0, attemptsMade - 1);
+  const jittered = Math.round(exponential * (0.5 + random() / 2));
+  return Math.max(jittered, minimumMs);
+}
+
+export function stkBackoffStrategy(attemptsMade: number, type?: string, error?: Error, job?: { opts?: { backoff?: unknown } }): number {
+  const backoff = job?.opts?.backoff as { delay?: number } | undefined;
+  const base = backoff?.delay ?? 2000;
+  const minimum = error instanceof RetryLaterError ? error.retryAfterMs : 0;
+  return type === STK_BACKOFF ? stkBackoffDelay(attemptsMade, base, minimum) : base;
+}
+
+/** Each queue's worker options, given to its @Processor. */
+export const WORKER_OPTIONS: Record<QueueName, Omit<WorkerOptions, 'connection'>> = {
+  'stk-push': {
+    concurrency: 25,
+    // Short locks so a killed worker's job is picked up again quickly (the sender then treats a
+    // half-sent push as indeterminate, never resending it).
+    lockDuration: 15_000,
+    stalledInterval: 5_000,
+    maxStalledCount: 3,
+    settings: { backoffStrategy: stkBackoffStrategy },
+  },
+  // One sweep at a time per process; rounds that overlap across processes are kept apart by the
+  // claims in the database.
+  reconcile: { concurrency: 1 },
+  'payment-sweep': { concurrency: 1 },
+};
+
+export interface Schedule {
+  /** The BullMQ job scheduler's id: one schedule shared by every worker process. */
+  id: string;
+  job: JobName;
+  everyMs: (config: AppConfig) => number;
+  opts: JobsOptions;
+}
+
+export const SCHEDULES: readonly Schedule[] = [
+  // A changed RECONCILE_INTERVAL_S replaces the old schedule (upserting is idempotent).
+  { id: 'reconcile-sweep', job: JOBS.reconcileSweep, everyMs: (config) => config.payments.reconcileIntervalS * 1000, opts: KEEP_FEW },
+  // At least every 10 s: an owed push or a stored callback must not wait long.
+  { id: 'payment-sweep', job: JOBS.paymentSweep, everyMs: (config) => Math.min(10, config.payments.reconcileIntervalS) * 1000, opts: KEEP_FEW },
+];

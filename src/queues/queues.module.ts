@@ -1,7 +1,8 @@
-// Registers every queue of the catalogue so API and worker can produce into them, and the
-// service's own Redis client.
+// Registers every queue of the catalogue so API and worker can produce into them (through
+// JobProducer), and the service's own Redis client.
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
+import { JobProducer, jobProducerProvider } from './job-producer.service';
 import { ALL_QUEUES } from './queue-catalogue';
 import { RedisClientCloser, redisClientProvider, REDIS_CLIENT } from './redis-client.provider';
 
@@ -9,7 +10,7 @@ const registered = BullModule.registerQueue(...ALL_QUEUES.map((name) => ({ name 
 
 @Module({
   imports: [registered],
-  providers: [redisClientProvider, RedisClientCloser],
-  exports: [registered, REDIS_CLIENT],
+  providers: [redisClientProvider, RedisClientCloser, jobProducerProvider],
+  exports: [registered, REDIS_CLIENT, JobProducer],
 })
 export class QueuesModule {}

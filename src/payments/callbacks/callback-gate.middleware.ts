@@ -40,12 +40,17 @@ function safeDecode(segment: string): string {
   }
 }
 
+/** Routing ignores case (Express's default), so the gate must too, or `/API/STK-CALLBACK/…` slips by. */
+export function isCallbackPath(url: string): boolean {
+  return url.slice(0, CALLBACK_PATH_PREFIX.length).toLowerCase() === CALLBACK_PATH_PREFIX;
+}
+
 /** The path after CALLBACK_PATH_PREFIX, from the original URL: independent of where it is mounted. */
 function pathAfterPrefix(req: Request): string {
   const url = req.originalUrl ?? req.url;
   const query = url.indexOf('?');
   const path = query >= 0 ? url.slice(0, query) : url;
-  return path.startsWith(CALLBACK_PATH_PREFIX) ? path.slice(CALLBACK_PATH_PREFIX.length) : path;
+  return isCallbackPath(path) ? path.slice(CALLBACK_PATH_PREFIX.length) : path;
 }
 
 export function createCallbackGate(mpesa: MpesaConfig) {
