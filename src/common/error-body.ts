@@ -1,6 +1,7 @@
 // Turns any thrown value into the contract's error body. Shared by the HTTP filter and by the
 // idempotency interceptor, which must remember refusals exactly as the client saw them.
 import { HttpException } from '@nestjs/common';
+import { constraintDomainError } from './constraint-errors';
 import { DEPENDENCY_UNAVAILABLE_MESSAGE, isDependencyUnavailable } from './dependency-errors';
 import { DomainError, ErrorBody, ERROR_HTTP_STATUS, ErrorCode } from './domain-error';
 
@@ -20,6 +21,8 @@ interface ParserError {
 export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
 
 export function errorToBody(error: unknown, requestId: string | undefined): ErrorBody {
+  // A race the services' checks could not see, refused by the database: the same answer as the check's.
+  error = constraintDomainError(error) ?? error;
   if (error instanceof DomainError) {
     return { ...error.details, statusCode: error.httpStatus, code: error.code, message: error.message };
   }

@@ -35,11 +35,16 @@ export function encodeCursor(seq: string): string {
   return Buffer.from(`s:${seq}`).toString('base64url');
 }
 
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const match = /^s:(\d{1,19})$/.exec(text);
-  if (!match) throw new DomainError('VALIDATION_FAILED', 'cursor is not a cursor this service issued', { fields: [{ field: 'cursor', messages: ['cursor is not a cursor this service issued'] }] });
+  // Sequences are Postgres bigints: a number past its range was never issued, and would fail the query.
+  if (!match || BigInt(match[1]) > MAX_BIGINT) {
+    throw new DomainError('VALIDATION_FAILED', 'cursor is not a cursor this service issued', { fields: [{ field: 'cursor', messages: ['cursor is not a cursor this service issued'] }] });
+  }
   return match[1];
 }
 

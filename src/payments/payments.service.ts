@@ -1,8 +1,9 @@
 // Starting payments and reading them. Every way of starting a payment comes through start().
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../auth/auth.decorators';
+import { ONE_PENDING_PER_REFERRAL, violatedConstraint } from '../common/constraint-errors';
 import { DomainError, NotFoundError } from '../common/domain-error';
 import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
 import { parseTimeRange } from '../common/time-range';
@@ -28,8 +29,6 @@ export interface StartPaymentContext {
   source: PaymentEventSource;
   actorRole: string | null;
 }
-
-const ONE_PENDING_INDEX = 'payments_one_pending_per_referral';
 
 @Injectable()
 export class PaymentsService {
@@ -109,7 +108,7 @@ export class PaymentsService {
     try {
       return await this.dataSource.transaction(work);
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { constraint?: string }).constraint === ONE_PENDING_INDEX) {
+      if (violatedConstraint(error) === ONE_PENDING_PER_REFERRAL) {
         const pending = await this.payments.findOne({ where: { referralId, status: 'pending' } });
         throw paymentInProgress(pending?.id ?? null);
       }
