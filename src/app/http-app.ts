@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config';
 import { refuseUnusableJson } from '../common/json-body-guard';
+import { requireJsonBodies } from '../common/json-content-type';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
 import { CALLBACK_PATH_PREFIX, createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
@@ -28,6 +29,8 @@ export function configureHttpApp(app: INestApplication): void {
   express.use(refuseWhileShuttingDown);
   // Before the body parser: a forged or misdirected callback is refused without reading its body.
   express.use(CALLBACK_PATH_PREFIX, createCallbackGate(config.mpesa));
+  // Bodies under /api and /simulator are JSON or nothing (415 saying what to send); the callback keeps its 400.
+  express.use(requireJsonBodies(['/api/', '/simulator/'], [`${CALLBACK_PATH_PREFIX}/`]));
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   express.use(refuseUnusableJson);
   express.disable('x-powered-by');
