@@ -9,6 +9,7 @@ import { requireJsonBodies } from '../common/json-content-type';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
 import { CALLBACK_PATH_PREFIX, createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
+import { answerErrorsInDarajaEnvelope, SIMULATOR_PATH_PREFIX } from '../mpesa/simulator/daraja-error-envelope';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
 import { refuseWhileShuttingDown } from './graceful-shutdown';
 import { setupOpenApi } from './openapi';
@@ -26,6 +27,8 @@ export function configureHttpApp(app: INestApplication): void {
   // req.ip (callback allowlist, per-address rate limits) reads X-Forwarded-For only when the
   // connection comes from a configured proxy; with none configured, never.
   express.set('trust proxy', config.trustedProxies.length > 0 ? [...config.trustedProxies] : false);
+  // First: every answer under /simulator, errors raised by the middleware below included, is Daraja's.
+  if (config.mpesa.env === 'simulator') express.use(SIMULATOR_PATH_PREFIX, answerErrorsInDarajaEnvelope);
   express.use(refuseWhileShuttingDown);
   // Before the body parser: a forged or misdirected callback is refused without reading its body.
   express.use(CALLBACK_PATH_PREFIX, createCallbackGate(config.mpesa));
