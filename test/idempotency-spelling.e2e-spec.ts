@@ -70,6 +70,18 @@ describe('Idempotency-Key scope: the route and its normalised parameters', () =>
     expect(await paymentRows(referralId)).toBe(3);
   });
 
+  it('replays POST /api/mpesa/stk-push whose body names the referral in capitals', async () => {
+    const referralId = await flow.referralInPendingPayment('0712140005');
+    const key = randomUUID();
+    const first = await post('/api/mpesa/stk-push', { referralId, phoneNumber: '0712140005', amount: 300 }, key);
+    expect(first.status).toBe(202);
+    const again = await post('/api/mpesa/stk-push/', { amount: 300, phoneNumber: '0712140005', referralId: referralId.toUpperCase() }, key);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await paymentRows(referralId)).toBe(1);
+  });
+
   it('keeps one key on two different referrals apart: each is its own resource', async () => {
     const a = await flow.referralInPendingPayment('0712140003');
     const b = await flow.referralInPendingPayment('0712140004');

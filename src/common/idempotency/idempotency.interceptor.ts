@@ -10,6 +10,7 @@ import { errorToBody } from '../error-body';
 import { IdempotencyStore } from './idempotency.store';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,200}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Thrown to send a remembered answer as it was; the error filter writes it out unchanged. */
 export class ReplayedResponse {
@@ -19,7 +20,9 @@ export class ReplayedResponse {
   ) {}
 }
 
+/** Key order and the letter case of UUIDs do not make another request: the same body hashes the same. */
 function canonicalJson(value: unknown): string {
+  if (typeof value === 'string' && UUID.test(value)) return JSON.stringify(value.toLowerCase());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.keys(value as object)
@@ -75,8 +78,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One spelling per value: a UUID is the same resource in any letter case. */
 function normaliseParam(value: unknown): string {
