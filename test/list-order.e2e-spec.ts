@@ -95,10 +95,10 @@ describe('List order agrees with createdAt', () => {
   });
 
   it('puts the referral whose transaction began first after the one committed first (newest first by createdAt)', async () => {
-    const ids = (await walk('/api/referrals', 200)).map((r) => r.id);
-    const committedFirst = (await walk('/api/referrals', 200)).find((r) => r.id !== lateReferralId && ids.indexOf(r.id) < ids.indexOf(lateReferralId));
-    expect(committedFirst).toBeDefined();
-    expect(ids.indexOf(lateReferralId)).toBe(ids.length - 1);
+    const referrals = (await walk('/api/referrals', 200)) as (Row & { patientName: string })[];
+    const names = referrals.map((r) => r.patientName);
+    expect(names.indexOf('Committed first')).toBe(names.length - 2);
+    expect(referrals[referrals.length - 1].id).toBe(lateReferralId);
   });
 
   it('lists a referral payments newest first by createdAt too', async () => {
@@ -107,6 +107,25 @@ describe('List order agrees with createdAt', () => {
     const payments = (await flow.http.get(`/api/referrals/${c.id}/payments`)).body as Row[];
     expect(payments).toHaveLength(3);
     expect(newestFirst(payments)).toBe(true);
+  });
+
+  it("retries the referral's latest failed payment by createdAt: the first failed one its list shows", async () => {
+    const d = await flow.referralInPendingPayment('0712140303');
+    const early = await earlyTransaction();
+    let newest: string;
+    try {
+      newest = (await flow.http.post(`/api/referrals/${d}/payments`, {})).body.id;
+      await flow.http.post('/api/update-payment-status', { paymentId: newest, status: 'failed', reason: 'test' }, 'admin').expect(200);
+      await early.query(`INSERT INTO payments (referral_id, phone_number, amount, status) VALUES ($1, '254712140303', 100, 'failed')`, [d]);
+      await early.commitTransaction();
+    } finally {
+      await early.release();
+    }
+    const listed = (await flow.http.get(`/api/referrals/${d}/payments`)).body as Row[];
+    expect(listed[0].id).toBe(newest);
+    const retry = await flow.http.post(`/api/referrals/${d}/payments/retry`);
+    expect(retry.status).toBe(202);
+    expect(retry.body.retryOf).toBe(newest);
   });
 
   it('keeps a walk stable while rows are added: every row that existed is seen once, in order', async () => {

@@ -35,7 +35,8 @@ export class PaymentAdminService {
   /** Retries the referral's most recent failed payment. */
   async retryLatestForReferral(referralId: string, principal: Principal): Promise<PaymentView> {
     await this.referrals.findOrFail(this.dataSource.manager, referralId);
-    const latestFailed = await this.dataSource.manager.findOne(Payment, { where: { referralId, status: 'failed' }, order: { seq: 'DESC' } });
+    // The first failed one of GET /api/referrals/:id/payments, which lists newest first by createdAt.
+    const latestFailed = await this.dataSource.manager.findOne(Payment, { where: { referralId, status: 'failed' }, order: { createdAt: 'DESC', seq: 'DESC' } });
     if (!latestFailed) throw new DomainError('PAYMENT_NOT_RETRYABLE', 'The referral has no failed payment to retry');
     return this.retryPayment(latestFailed, principal);
   }
