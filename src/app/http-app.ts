@@ -27,13 +27,14 @@ export function configureHttpApp(app: INestApplication): void {
   // req.ip (callback allowlist, per-address rate limits) reads X-Forwarded-For only when the
   // connection comes from a configured proxy; with none configured, never.
   express.set('trust proxy', config.trustedProxies.length > 0 ? [...config.trustedProxies] : false);
+  const simulator = config.mpesa.env === 'simulator';
   // First: every answer under /simulator, errors raised by the middleware below included, is Daraja's.
-  if (config.mpesa.env === 'simulator') express.use(SIMULATOR_PATH_PREFIX, answerErrorsInDarajaEnvelope);
+  if (simulator) express.use(SIMULATOR_PATH_PREFIX, answerErrorsInDarajaEnvelope);
   express.use(refuseWhileShuttingDown);
   // Before the body parser: a forged or misdirected callback is refused without reading its body.
   express.use(CALLBACK_PATH_PREFIX, createCallbackGate(config.mpesa));
   // Bodies under /api and /simulator are JSON or nothing (415 saying what to send); the callback keeps its 400.
-  express.use(requireJsonBodies(['/api/', '/simulator/'], [`${CALLBACK_PATH_PREFIX}/`]));
+  express.use(requireJsonBodies(['/api/', ...(simulator ? [`${SIMULATOR_PATH_PREFIX}/`] : [])], [`${CALLBACK_PATH_PREFIX}/`]));
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   express.use(refuseUnusableJson);
   express.disable('x-powered-by');

@@ -93,3 +93,29 @@ describe('The simulator answers errors only in Daraja envelopes', () => {
     expect(res.json).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
   });
 });
+
+describe('Outside simulator mode', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        MPESA_ENV: 'sandbox',
+        MPESA_CALLBACK_TOKEN: 'sandbox-callback-token-0123456789',
+        MPESA_CONSUMER_KEY: 'k',
+        MPESA_CONSUMER_SECRET: 's',
+        MPESA_PASSKEY: 'p',
+        MPESA_BASE_URL: 'http://127.0.0.1:9/unused',
+      },
+    });
+  });
+  afterAll(() => t?.close());
+
+  it('has nothing under /simulator: a 404 in the service shape, whatever the body', async () => {
+    for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
+      const res = await rawRequest(t.baseUrl, { method: 'POST', path: '/simulator/mpesa/stkpush/v1/processrequest', headers: { 'Content-Type': type }, body: '{}' });
+      expect({ type, status: res.status }).toEqual({ type, status: 404 });
+      expect(res.json).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
+    }
+  });
+});
