@@ -2,6 +2,7 @@
 // callback endpoint's answers to bad input.
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { scopeOf } from '../src/common/idempotency/idempotency.interceptor';
 import { DEV_CALLBACK_PATH, failureCallback, successCallback } from './support/callbacks';
 import { accountReferenceOf, paymentFlow } from './support/payment-flow';
 import { startTestApp, TestApp } from './support/test-app';
@@ -166,7 +167,7 @@ describe('Payments started by request', () => {
       // The first request's claim, as a running request leaves it.
       const { createHash } = await import('node:crypto');
       await t.dataSource.query(`INSERT INTO idempotency_keys (scope, key, request_hash, state) VALUES ($1, $2, $3, 'in-progress')`, [
-        `POST ${path}`,
+        scopeOf('POST', '/api/referrals/:id/payments', { id: referralId }),
         key,
         createHash('sha256').update('{}').digest('hex'),
       ]);

@@ -7,9 +7,11 @@ import type { AppConfig } from '../config/app-config';
 import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import { JSON_BODY_LIMIT, refuseUnusableJson } from '../common/json-body-guard';
+import { requireJsonBodies } from '../common/json-content-type';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
-import { isCallbackPath } from '../payments/callbacks/callback-gate.middleware';
+import { answerErrorsInDarajaEnvelope, SIMULATOR_PATH_PREFIX } from '../mpesa/simulator/daraja-error-envelope';
+import { CALLBACK_PATH_PREFIX, isCallbackPath } from '../payments/callbacks/callback-gate.middleware';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
 import { refuseWhileShuttingDown } from './graceful-shutdown';
 import { setupOpenApi } from './openapi';
@@ -32,7 +34,14 @@ export function configureHttpApp(app: INestApplication): void {
   // req.ip (callback allowlist, per-address rate limits) reads X-Forwarded-For only when the
   // connection comes from a configured proxy; with none configured, never.
   express.set('trust proxy', config.trustedProxies.length > 0 ? [...config.trustedProxies] : false);
+  const simulator = config.mpesa.env === 'simulator';
+  // First: every answer under /simulator, errors raised by the middleware below included, is Daraja's.
+  if (simulator) express.use(SIMULATOR_PATH_PREFIX, answerErrorsInDarajaEnvelope);
   express.use(refuseWhileShuttingDown);
+  // Bodies under /api and /simulator are JSON or nothing (415 saying what to send); the callback keeps its 400.
+  express.use(requireJsonBodies(['/api/', ...(simulator ? [`${SIMULATOR_PATH_PREFIX}/`] : [])], [`${CALLBACK_PATH_PREFIX}/`]));
+  // The callback path is parsed by PaymentsHttpModule after its gate, so a forged or misdirected
+  // callback is refused without its body being read.
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: jsonOutsideCallbacks });
   express.use(refuseUnusableJson);
   express.disable('x-powered-by');

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/auth.decorators';
+import { RECEIPT_UNIQUE, violatedConstraint } from '../common/constraint-errors';
 import { DomainError, NotFoundError } from '../common/domain-error';
 import { ReferralsService } from '../referrals/referrals.service';
 import type { UpdatePaymentStatusDto } from './dtos/update-payment-status.dto';
@@ -34,7 +35,8 @@ export class PaymentAdminService {
   /** Retries the referral's most recent failed payment. */
   async retryLatestForReferral(referralId: string, principal: Principal): Promise<PaymentView> {
     await this.referrals.findOrFail(this.dataSource.manager, referralId);
-    const latestFailed = await this.dataSource.manager.findOne(Payment, { where: { referralId, status: 'failed' }, order: { seq: 'DESC' } });
+    // The first failed one of GET /api/referrals/:id/payments, which lists newest first by createdAt.
+    const latestFailed = await this.dataSource.manager.findOne(Payment, { where: { referralId, status: 'failed' }, order: { createdAt: 'DESC', seq: 'DESC' } });
     if (!latestFailed) throw new DomainError('PAYMENT_NOT_RETRYABLE', 'The referral has no failed payment to retry');
     return this.retryPayment(latestFailed, principal);
   }
@@ -65,6 +67,20 @@ export class PaymentAdminService {
         fields: [{ field: 'paymentId', messages: ['paymentId or stkRequestId is required'] }],
       });
     }
+    try {
+      return await this.updateStatusInTransaction(dto, principal);
+    } catch (error) {
+      // Another admin gave the receipt to another payment after this request checked for a holder
+      // and before it wrote: the unique index refused the write and the transaction rolled back.
+      if (dto.mpesaTransactionId && violatedConstraint(error) === RECEIPT_UNIQUE) {
+        const holder = await this.dataSource.manager.findOne(Payment, { where: { mpesaTransactionId: dto.mpesaTransactionId } });
+        throw receiptAlreadyUsed(dto.mpesaTransactionId, holder?.id ?? null);
+      }
+      throw error;
+    }
+  }
+
+  private updateStatusInTransaction(dto: UpdatePaymentStatusDto, principal: Principal): Promise<PaymentView> {
     return this.dataSource.transaction(async (manager) => {
       const payment = await this.lockTarget(manager, dto);
       if (dto.amount !== undefined && dto.amount !== payment.amount) {
@@ -90,7 +106,8 @@ export class PaymentAdminService {
       const result = await this.settlement.apply(
         manager,
         payment,
-        { status: 'failed', resultCode: payment.resultCode, resultDesc: payment.resultDesc, errorMessage: `Marked failed by an admin: ${dto.reason}` },
+        // The column holds 500 characters and the reason may have as many; the event keeps it whole.
+        { status: 'failed', resultCode: payment.resultCode, resultDesc: payment.resultDesc, errorMessage: fitColumn(`Marked failed by an admin: ${dto.reason}`, 500) },
         context,
       );
       if (payment.status === 'completed') await this.afterUncompleting(manager, result.payment, dto.reason);
@@ -126,7 +143,7 @@ export class PaymentAdminService {
       if (receipt) {
         const holder = await manager.findOne(Payment, { where: { mpesaTransactionId: receipt } });
         if (holder && holder.id !== payment.id) {
-          throw new DomainError('RECEIPT_ALREADY_USED', `Receipt ${receipt} already pays payment ${holder.id}`, { paymentId: holder.id });
+          throw receiptAlreadyUsed(receipt, holder.id);
         }
       }
     } else if (payment.status === 'completed' && referral.status === 'confirmed') {
@@ -140,4 +157,14 @@ export class PaymentAdminService {
     await this.referrals.markUnpaidByPayment(manager, payment.referralId, payment.id, reason);
     await recordPaymentEvent(manager, { paymentId: payment.id, type: 'referral-reopened', source: 'admin', detail: { referralId: payment.referralId } });
   }
+}
+
+function receiptAlreadyUsed(receipt: string, holderId: string | null): DomainError {
+  return new DomainError('RECEIPT_ALREADY_USED', `Receipt ${receipt} already pays ${holderId ? `payment ${holderId}` : 'another payment'}`, { paymentId: holderId });
+}
+
+/** At most `length` characters (code points, as Postgres counts them), ending in an ellipsis when cut. */
+function fitColumn(text: string, length: number): string {
+  const chars = Array.from(text);
+  return chars.length <= length ? text : `${chars.slice(0, length - 1).join('')}…`;
 }

@@ -1,10 +1,11 @@
 // Starting payments and reading them. Every way of starting a payment comes through start().
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../auth/auth.decorators';
+import { ONE_PENDING_PER_REFERRAL, violatedConstraint } from '../common/constraint-errors';
 import { DomainError, NotFoundError } from '../common/domain-error';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
+import { DEFAULT_PAGE_SIZE, fetchPage, Page } from '../common/pagination';
 import { parseTimeRange } from '../common/time-range';
 import { normalizePhoneNumber } from '../mpesa/phone-number';
 import type { Referral } from '../referrals/referral.entity';
@@ -28,8 +29,6 @@ export interface StartPaymentContext {
   source: PaymentEventSource;
   actorRole: string | null;
 }
-
-const ONE_PENDING_INDEX = 'payments_one_pending_per_referral';
 
 @Injectable()
 export class PaymentsService {
@@ -109,7 +108,7 @@ export class PaymentsService {
     try {
       return await this.dataSource.transaction(work);
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { constraint?: string }).constraint === ONE_PENDING_INDEX) {
+      if (violatedConstraint(error) === ONE_PENDING_PER_REFERRAL) {
         const pending = await this.payments.findOne({ where: { referralId, status: 'pending' } });
         throw paymentInProgress(pending?.id ?? null);
       }
@@ -124,33 +123,28 @@ export class PaymentsService {
     return { ...toPaymentView(payment), events: events.map(toPaymentEventView) };
   }
 
+  /** Newest first by createdAt, like every list. */
   async listForReferral(referralId: string): Promise<PaymentView[]> {
     await this.referrals.findOrFail(this.payments.manager, referralId);
-    const rows = await this.payments.find({ where: { referralId }, order: { seq: 'DESC' } });
+    const rows = await this.payments.find({ where: { referralId }, order: { createdAt: 'DESC', seq: 'DESC' } });
     return rows.map(toPaymentView);
   }
 
   async list(query: ListPaymentsQuery): Promise<Page<PaymentView>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor);
     const range = parseTimeRange(query.from, query.to);
-    const qb = this.payments.createQueryBuilder('p').orderBy('p.seq', 'DESC').limit(limit + 1);
+    const qb = this.payments.createQueryBuilder('p');
     if (query.referralId) qb.andWhere('p.referral_id = :referralId', { referralId: query.referralId });
     if (query.phoneNumber) qb.andWhere('p.phone_number = :phone', { phone: query.phoneNumber });
     if (query.status) qb.andWhere('p.status = :status', { status: query.status });
     if (range.from) qb.andWhere('p.created_at >= :from', { from: range.from });
     if (range.to) qb.andWhere('p.created_at < :to', { to: range.to });
-    if (after) qb.andWhere('p.seq < :after', { after });
-    return toPage(await qb.getMany(), limit, toPaymentView);
+    return fetchPage(qb, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor, order: 'newest-first' }, toPaymentView);
   }
 
   /** Pending payments, oldest first: what an operator looks at first. */
-  async listPending(limitParam: number | undefined, cursor: string | undefined): Promise<Page<PaymentView>> {
-    const limit = limitParam ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(cursor);
-    const qb = this.payments.createQueryBuilder('p').where("p.status = 'pending'").orderBy('p.seq', 'ASC').limit(limit + 1);
-    if (after) qb.andWhere('p.seq > :after', { after });
-    return toPage(await qb.getMany(), limit, toPaymentView);
+  async listPending(limit: number | undefined, cursor: string | undefined): Promise<Page<PaymentView>> {
+    const qb = this.payments.createQueryBuilder('p').where("p.status = 'pending'");
+    return fetchPage(qb, { limit: limit ?? DEFAULT_PAGE_SIZE, cursor, order: 'oldest-first' }, toPaymentView);
   }
 }
 

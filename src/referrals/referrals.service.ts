@@ -6,7 +6,7 @@ import type { Principal } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { DomainError, NotFoundError } from '../common/domain-error';
-import { decodeCursor, DEFAULT_PAGE_SIZE, Page, toPage } from '../common/pagination';
+import { DEFAULT_PAGE_SIZE, fetchPage, Page } from '../common/pagination';
 import type { ChangeReferralStatusDto } from './dtos/change-referral-status.dto';
 import type { CreateReferralDto } from './dtos/create-referral.dto';
 import type { ListReferralsQuery } from './dtos/list-referrals.query';
@@ -53,12 +53,9 @@ export class ReferralsService {
   }
 
   async list(query: ListReferralsQuery): Promise<Page<ReferralView>> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = decodeCursor(query.cursor);
-    const qb = this.referrals.createQueryBuilder('r').orderBy('r.seq', 'DESC').limit(limit + 1);
+    const qb = this.referrals.createQueryBuilder('r');
     if (query.status) qb.andWhere('r.status = :status', { status: query.status });
-    if (after) qb.andWhere('r.seq < :after', { after });
-    return toPage(await qb.getMany(), limit, toReferralView);
+    return fetchPage(qb, { limit: query.limit ?? DEFAULT_PAGE_SIZE, cursor: query.cursor, order: 'newest-first' }, toReferralView);
   }
 
   async get(id: string): Promise<ReferralView> {

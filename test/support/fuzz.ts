@@ -37,7 +37,7 @@ export function queryString(knownKeys: string[]) {
     URI_SAFE,
     fc.string({ maxLength: 30, unit: 'grapheme' }).map(encodeURIComponent),
     fc.integer().map(String),
-    fc.constantFrom('', '0', '-1', '201', '1e3', 'pending', 'completed', 'paid', '2026-01-01', '2026-13-45', '9999-12-31T23:59:59Z', '%', '%zz', '%00', 'a%00b', '+254%20712%20000%20001'),
+    fc.constantFrom('', '0', '-1', '201', '1e3', 'pending', 'completed', 'paid', '2026-01-01', '2026-13-45', '9999-12-31T23:59:59Z', '0001-01-01', '0000-12-31', '%2B010000-01-01', '2026-01-01T10:00:00+03:00', 'czo5MjIzMzcyMDM2ODU0Nzc1ODA4', 'YzoyNTM0MDIzMDA4MDAwMDAwMDA6MQ', '%', '%zz', '%00', 'a%00b', '+254%20712%20000%20001'),
   );
   return fc.array(fc.tuple(key, fc.option(value, { nil: undefined })), { maxLength: 6 }).map((pairs) =>
     pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join('&')}`,

@@ -10,6 +10,7 @@ import { errorToBody } from '../error-body';
 import { IdempotencyStore } from './idempotency.store';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,200}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Thrown to send a remembered answer as it was; the error filter writes it out unchanged. */
 export class ReplayedResponse {
@@ -19,7 +20,9 @@ export class ReplayedResponse {
   ) {}
 }
 
+/** Key order and the letter case of UUIDs do not make another request: the same body hashes the same. */
 function canonicalJson(value: unknown): string {
+  if (typeof value === 'string' && UUID.test(value)) return JSON.stringify(value.toLowerCase());
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.keys(value as object)
@@ -48,7 +51,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         fields: [{ field: 'Idempotency-Key', messages: ['must be 1 to 200 visible ASCII characters'] }],
       });
     }
-    const scope = scopeOf(request.method, request.path);
+    const scope = scopeOf(request.method, routeTemplateOf(request), request.params);
     const requestHash = createHash('sha256').update(canonicalJson(request.body)).digest('hex');
     const claim = await this.store.claim(scope, key, requestHash);
     switch (claim.kind) {
@@ -76,10 +79,32 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-/** Where keys are unique: method and path; an overlong path (the column holds 200) by its digest. */
-export function scopeOf(method: string, path: string): string {
-  const scope = `${method} ${path}`;
-  return scope.length <= 200 ? scope : `${method} sha256:${createHash('sha256').update(path).digest('hex')}`;
+/** One spelling per value: a UUID is the same resource in any letter case. */
+function normaliseParam(value: unknown): string {
+  const text = Array.isArray(value) ? value.join('/') : String(value);
+  return UUID.test(text) ? text.toLowerCase() : text;
+}
+
+/**
+ * The route as declared (`/api/referrals/:id/payments`), not as requested: Express routes other
+ * spellings (letter case, a trailing slash) to the same handler, and they are the same request.
+ */
+function routeTemplateOf(request: Request): string {
+  const declared: unknown = request.route?.path;
+  return typeof declared === 'string' ? declared : request.path.toLowerCase().replace(/\/+$/, '');
+}
+
+/**
+ * Where keys are unique: the resource a request acts on, that is the method, the route template
+ * and its parameters, normalised; an overlong scope (the column holds 200) by its digest.
+ */
+export function scopeOf(method: string, routeTemplate: string, params: Record<string, unknown> = {}): string {
+  const named = Object.keys(params)
+    .sort()
+    .map((name) => ` ${name}=${encodeURIComponent(normaliseParam(params[name]))}`)
+    .join('');
+  const scope = `${method.toUpperCase()} ${routeTemplate}${named}`;
+  return scope.length <= 200 ? scope : `${method.toUpperCase()} sha256:${createHash('sha256').update(scope).digest('hex')}`;
 }
 
 /** Marks a route as honouring Idempotency-Key. */

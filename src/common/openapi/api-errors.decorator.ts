@@ -65,8 +65,10 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     example: { message: 'Request body is too large' },
   },
   UNSUPPORTED_MEDIA_TYPE: {
-    meaning: 'The body uses a content encoding or charset the service does not read.',
-    example: { message: 'Unsupported content encoding or charset' },
+    meaning:
+      'The body was not sent as `Content-Type: application/json` (a form-encoded or text body, or none given), or uses a ' +
+      'charset or content encoding the service does not read; the message says what to send.',
+    example: { message: 'Send the request body as JSON with the header Content-Type: application/json (this request\'s was "application/x-www-form-urlencoded")' },
   },
   IDEMPOTENCY_KEY_REUSED: {
     meaning: 'This `Idempotency-Key` was used within 24 h with a different body.',

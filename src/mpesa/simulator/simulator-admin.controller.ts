@@ -3,6 +3,7 @@ import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
+import { darajaError } from './daraja-reply';
 import { SimulatorCallbackSender } from './simulator-callback.sender';
 import { SimulatorReplySender } from './simulator-reply.sender';
 import { describeScenarios } from './simulator-scenarios';
@@ -50,7 +51,7 @@ export class SimulatorAdminController {
   @Post('settings')
   updateSettings(@Body() body: unknown, @Res() res: Response): void {
     const error = this.settings.update(body);
-    if (error) res.status(400).json({ errorCode: '400.002.02', errorMessage: `Bad Request - ${error}` });
+    if (error) this.replies.send(res, darajaError(400, '400.002.02', `Bad Request - ${error}`));
     else res.status(200).json(this.settings.current);
   }
 
