@@ -1,15 +1,18 @@
 // `npm start` as a newcomer runs it: it builds, serves, and stops when its own pid is sent SIGTERM
 // (npm hands the signal to node only when the start script execs node rather than leaving a shell
-// between them).
-import { ChildProcess, spawn } from 'node:child_process';
+// between them). The build it leaves behind is incremental and does not confuse a later jest run.
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from './support/free-port';
 import { createTestDatabase, testRedisPrefix } from './support/test-database';
 import { TEST_REDIS_URL } from './support/test-env';
 import { waitFor } from './support/wait-for';
 
 const ROOT = join(__dirname, '..');
+const run = promisify(execFile);
 
 /** True while some process of the group still exists (signal 0 only checks). */
 function groupAlive(pgid: number): boolean {
@@ -75,4 +78,16 @@ describe('npm start', () => {
     expect(await portAnswers(port)).toBe(false);
     expect(groupAlive(pid)).toBe(false);
   }, 240_000);
+
+  it('leaves a build that a second start does not redo, and that jest does not mistake for a module', async () => {
+    // The previous test ran npm start, so dist/ is there, package.json copy included.
+    expect(existsSync(join(ROOT, 'dist/package.json'))).toBe(true);
+    const dry = await run('npx', ['tsc', '-b', 'tsconfig.build.json', '--dry', '--verbose'], { cwd: ROOT });
+    expect(dry.stdout).toMatch(/is up to date/);
+    expect(dry.stdout).not.toMatch(/would build/i);
+
+    const listed = await run('npx', ['jest', '--listTests'], { cwd: ROOT });
+    expect(listed.stdout).toContain('npm-start.e2e-spec.ts');
+    expect(listed.stderr).not.toContain('Haste module naming collision');
+  }, 60_000);
 });
