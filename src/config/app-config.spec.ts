@@ -58,6 +58,19 @@ describe('loadAppConfig', () => {
     expect(config.mpesa.partyB).toBe('600000');
   });
 
+  it('in simulator mode takes both Daraja URLs from SIMULATOR_API_URL, and ignores it in the other modes', () => {
+    const simulated = loadAppConfig({ SIMULATOR_API_URL: 'http://api:3000/' }).mpesa;
+    expect(simulated.baseUrl).toBe('http://api:3000/simulator');
+    expect(simulated.callbackBaseUrl).toBe('http://api:3000');
+    const sandbox = loadAppConfig({ ...productionSecrets, MPESA_ENV: 'sandbox', SIMULATOR_API_URL: 'http://api:3000' }).mpesa;
+    expect(sandbox.baseUrl).toBe('https://sandbox.safaricom.co.ke');
+    expect(sandbox.callbackBaseUrl).toBe('http://127.0.0.1:3000');
+    expect(loadAppConfig({ SIMULATOR_API_URL: 'http://api:3000', MPESA_BASE_URL: 'http://other:1/simulator' }).mpesa.baseUrl).toBe(
+      'http://other:1/simulator',
+    );
+    expect(problemsOf({ SIMULATOR_API_URL: 'api:3000' })).toEqual(['SIMULATOR_API_URL="api:3000": expected an http:// or https:// URL']);
+  });
+
   it('reads the operator settings for rate limits and the worker port, with defaults', () => {
     expect(loadAppConfig({})).toMatchObject({ rateLimitPerMinute: 600, workerHttpPort: 3001 });
     expect(loadAppConfig({ RATE_LIMIT_PER_MINUTE: '0', WORKER_HTTP_PORT: '0' })).toMatchObject({ rateLimitPerMinute: 0, workerHttpPort: 0 });

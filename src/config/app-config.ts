@@ -103,6 +103,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   // Validated above (or the built-in default): always a list here.
   const apiKeys = parseApiKeys(vars.API_KEYS ?? SIMULATOR_DEFAULTS.apiKeys) as ApiKeyEntry[];
   const localBase = `http://127.0.0.1:${vars.PORT}`;
+  // Where Daraja (or the simulator) is and where it calls back, unless set: per mode.
+  const ownBase = simulator ? stripTrailingSlash(vars.SIMULATOR_API_URL ?? localBase) : localBase;
 
   const config: AppConfig = {
     port: vars.PORT,
@@ -115,7 +117,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     mpesa: {
       env: vars.MPESA_ENV,
       baseUrl: stripTrailingSlash(
-        vars.MPESA_BASE_URL ?? (simulator ? `${localBase}/simulator` : DARAJA_BASE_URLS[vars.MPESA_ENV as 'sandbox']),
+        vars.MPESA_BASE_URL ?? (simulator ? `${ownBase}/simulator` : DARAJA_BASE_URLS[vars.MPESA_ENV as 'sandbox']),
       ),
       consumerKey: vars.MPESA_CONSUMER_KEY ?? SIMULATOR_DEFAULTS.consumerKey,
       consumerSecret: vars.MPESA_CONSUMER_SECRET ?? SIMULATOR_DEFAULTS.consumerSecret,
@@ -123,7 +125,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       passkey: vars.MPESA_PASSKEY ?? SIMULATOR_DEFAULTS.passkey,
       transactionType: vars.MPESA_TRANSACTION_TYPE,
       partyB: vars.MPESA_PARTY_B ?? vars.MPESA_SHORTCODE,
-      callbackBaseUrl: stripTrailingSlash(vars.MPESA_CALLBACK_BASE_URL ?? localBase),
+      callbackBaseUrl: stripTrailingSlash(vars.MPESA_CALLBACK_BASE_URL ?? ownBase),
       callbackToken: vars.MPESA_CALLBACK_TOKEN ?? SIMULATOR_DEFAULTS.callbackToken,
       callbackAllowedIps:
         vars.MPESA_CALLBACK_ALLOWED_IPS !== undefined

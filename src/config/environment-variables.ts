@@ -109,6 +109,16 @@ export class EnvironmentVariables {
   @IsUrlWithScheme()
   MPESA_CALLBACK_BASE_URL?: string;
 
+  /**
+   * Not in the contract: simulator mode only, where the other processes reach the API that serves
+   * the simulator and takes its callbacks (docker compose: http://api:3000). The default of
+   * MPESA_BASE_URL (+ /simulator) and MPESA_CALLBACK_BASE_URL in that mode; ignored in the others,
+   * so a deployment switches mode with MPESA_ENV alone.
+   */
+  @IsOptional()
+  @IsUrlWithScheme()
+  SIMULATOR_API_URL?: string;
+
   @Secret('MPESA_CALLBACK_TOKEN', Pattern(/^[A-Za-z0-9_-]{16,128}$/, '16-128 URL-safe characters (letters, digits, "_" or "-")'))
   MPESA_CALLBACK_TOKEN?: string;
 
