@@ -1,4 +1,5 @@
 # Multi-stage build: compile with dev dependencies, run with production dependencies only.
+# Node 20, as in CI; any major inside package.json's engines range works (test/engines.e2e-spec.ts).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -7,6 +7,9 @@ const shared = {
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
+  // dist/ (npm start's build) holds a copy of package.json: without this, jest-haste-map warns of
+  // a "referral-payments" module name collision in every run after a start.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
 };
 
 module.exports = {

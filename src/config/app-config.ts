@@ -1,6 +1,7 @@
 // The typed configuration every module reads: built once from the environment, then frozen.
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
+import { describeValidationErrors, problemLine } from './config-messages';
 import { ApiKeyEntry, parseApiKeys, splitList } from './config-validators';
 import {
   EnvironmentVariables,
@@ -84,26 +85,26 @@ export const SAFARICOM_CALLBACK_IPS = [
   '196.201.212.129', '196.201.212.136', '196.201.212.74', '196.201.212.69',
 ];
 
-function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) => Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)));
-}
-
 const stripTrailingSlash = (url: string) => url.replace(/\/+$/, '');
 
 export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
   // An empty variable means "not set": docker-compose and shells often pass FOO= through.
-  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== '')) as Record<string, string>;
   const vars = plainToInstance(EnvironmentVariables, given, { excludeExtraneousValues: false });
-  const problems = describe(validateSync(vars, { skipMissingProperties: false }));
+  const problems = describeValidationErrors(validateSync(vars, { skipMissingProperties: false }), given);
   if (vars.PAYMENT_EXPIRY_S <= vars.RECONCILE_FIRST_QUERY_S && problems.length === 0) {
-    problems.push('PAYMENT_EXPIRY_S must be greater than RECONCILE_FIRST_QUERY_S');
+    problems.push(
+      problemLine('PAYMENT_EXPIRY_S', String(vars.PAYMENT_EXPIRY_S), `must be greater than RECONCILE_FIRST_QUERY_S (${vars.RECONCILE_FIRST_QUERY_S})`),
+    );
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
 
   const simulator = vars.MPESA_ENV === 'simulator';
-  const apiKeys = parseApiKeys(vars.API_KEYS ?? SIMULATOR_DEFAULTS.apiKeys);
-  if (typeof apiKeys === 'string') throw new ConfigurationError([apiKeys]);
+  // Validated above (or the built-in default): always a list here.
+  const apiKeys = parseApiKeys(vars.API_KEYS ?? SIMULATOR_DEFAULTS.apiKeys) as ApiKeyEntry[];
   const localBase = `http://127.0.0.1:${vars.PORT}`;
+  // Where Daraja (or the simulator) is and where it calls back, unless set: per mode.
+  const ownBase = simulator ? stripTrailingSlash(vars.SIMULATOR_API_URL ?? localBase) : localBase;
 
   const config: AppConfig = {
     port: vars.PORT,
@@ -116,7 +117,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     mpesa: {
       env: vars.MPESA_ENV,
       baseUrl: stripTrailingSlash(
-        vars.MPESA_BASE_URL ?? (simulator ? `${localBase}/simulator` : DARAJA_BASE_URLS[vars.MPESA_ENV as 'sandbox']),
+        vars.MPESA_BASE_URL ?? (simulator ? `${ownBase}/simulator` : DARAJA_BASE_URLS[vars.MPESA_ENV as 'sandbox']),
       ),
       consumerKey: vars.MPESA_CONSUMER_KEY ?? SIMULATOR_DEFAULTS.consumerKey,
       consumerSecret: vars.MPESA_CONSUMER_SECRET ?? SIMULATOR_DEFAULTS.consumerSecret,
@@ -124,7 +125,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       passkey: vars.MPESA_PASSKEY ?? SIMULATOR_DEFAULTS.passkey,
       transactionType: vars.MPESA_TRANSACTION_TYPE,
       partyB: vars.MPESA_PARTY_B ?? vars.MPESA_SHORTCODE,
-      callbackBaseUrl: stripTrailingSlash(vars.MPESA_CALLBACK_BASE_URL ?? localBase),
+      callbackBaseUrl: stripTrailingSlash(vars.MPESA_CALLBACK_BASE_URL ?? ownBase),
       callbackToken: vars.MPESA_CALLBACK_TOKEN ?? SIMULATOR_DEFAULTS.callbackToken,
       callbackAllowedIps:
         vars.MPESA_CALLBACK_ALLOWED_IPS !== undefined

@@ -10,7 +10,7 @@ export interface ApiKeyEntry {
   key: string;
 }
 
-/** Parses `role:key,role:key`; returns an error text instead of throwing so validation can name the variable. */
+/** Parses `role:key,role:key`; returns what is wrong instead of throwing, so validation can name the variable. */
 export function parseApiKeys(raw: string): ApiKeyEntry[] | string {
   const entries: ApiKeyEntry[] = [];
   for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -18,12 +18,12 @@ export function parseApiKeys(raw: string): ApiKeyEntry[] | string {
     const role = sep > 0 ? part.slice(0, sep).trim() : '';
     const key = sep > 0 ? part.slice(sep + 1).trim() : '';
     // Never echo the key itself: the message ends up in start-up logs.
-    if (!(API_ROLES as readonly string[]).includes(role)) return `API_KEYS entry ${entries.length + 1} has an unknown role (use admin or staff)`;
-    if (!key) return `API_KEYS entry ${entries.length + 1} has an empty key`;
-    if (entries.some((e) => e.key === key)) return `API_KEYS entry ${entries.length + 1} repeats a key`;
+    if (!(API_ROLES as readonly string[]).includes(role)) return `entry ${entries.length + 1} has an unknown role`;
+    if (!key) return `entry ${entries.length + 1} has an empty key`;
+    if (entries.some((e) => e.key === key)) return `entry ${entries.length + 1} repeats a key`;
     entries.push({ role: role as ApiRole, key });
   }
-  if (entries.length === 0) return 'API_KEYS must list at least one role:key pair';
+  if (entries.length === 0) return 'no role:key pair';
   return entries;
 }
 
@@ -50,12 +50,12 @@ function stringRule(name: string, check: (v: string) => string | null, options?:
       propertyName,
       options: {
         ...options,
-        message: (args) => options?.message?.toString() ?? `${args.property}: ${lastError}`,
+        message: () => options?.message?.toString() ?? lastError,
       },
       validator: {
         validate(value: unknown) {
           if (typeof value !== 'string') {
-            lastError = 'must be a string';
+            lastError = 'expected a text value';
             return false;
           }
           const error = check(value);
@@ -70,21 +70,21 @@ function stringRule(name: string, check: (v: string) => string | null, options?:
 export const IsApiKeyList = (options?: ValidationOptions) =>
   stringRule('isApiKeyList', (v) => {
     const parsed = parseApiKeys(v);
-    return typeof parsed === 'string' ? parsed : null;
+    return typeof parsed === 'string' ? `${parsed}; expected comma-separated role:key pairs, each role ${API_ROLES.join(' or ')}` : null;
   }, options);
 
 export const IsIpOrCidrList = (options?: ValidationOptions) =>
   stringRule('isIpOrCidrList', (v) => {
     const bad = splitList(v).find((item) => !isIpOrCidr(item));
-    return bad === undefined ? null : `"${bad}" is not an IP address or CIDR range`;
+    return bad === undefined ? null : `"${bad}" is not an address; expected comma-separated IP addresses or CIDR ranges`;
   }, options);
 
 export const IsUrlWithScheme = (options?: ValidationOptions) =>
   stringRule('isUrlWithScheme', (v) => {
     try {
       const url = new URL(v);
-      return url.protocol === 'http:' || url.protocol === 'https:' ? null : 'must be an http(s) URL';
+      return url.protocol === 'http:' || url.protocol === 'https:' ? null : 'expected an http:// or https:// URL';
     } catch {
-      return 'must be an http(s) URL';
+      return 'expected an http:// or https:// URL';
     }
   }, options);

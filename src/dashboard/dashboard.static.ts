@@ -11,6 +11,12 @@ export const DASHBOARD_ASSETS_DIR = join(__dirname, 'public');
 const NO_CACHE = { 'Cache-Control': 'no-cache' };
 
 export function serveDashboard(app: NestExpressApplication): void {
+  // Browsers ask for /favicon.ico on every page; "no icon" answered once and cached for a day keeps
+  // that from being a 404 in the console and the access log on each visit.
+  app.getHttpAdapter().getInstance().get('/favicon.ico', (_request: Request, response: Response) => {
+    response.setHeader('Cache-Control', 'public, max-age=86400');
+    response.status(204).end();
+  });
   // The page itself at /dashboard, with or without the trailing slash; static serving alone
   // would answer only /dashboard/.
   app.getHttpAdapter().getInstance().get('/dashboard', (_request: Request, response: Response) => {

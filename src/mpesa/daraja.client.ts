@@ -1,7 +1,8 @@
 // STK Push and STK Push Query against Daraja: every answer (or its absence) becomes a typed result.
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { AppConfig, MpesaConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
+import { mpesaTargetWarning } from '../config/mpesa-target-check';
 import { classifyHttpError, isBeingProcessed, isInvalidTokenAnswer, readErrorEnvelope } from './daraja-error.classifier';
 import { DarajaHttpTransport, DarajaTransportError } from './daraja-http.transport';
 import { DarajaRequestError } from './daraja-request.error';
@@ -26,7 +27,7 @@ const code = (v: unknown): string | null => (typeof v === 'number' && Number.isF
 const record = (body: unknown): Record<string, unknown> => (body && typeof body === 'object' ? (body as Record<string, unknown>) : {});
 
 @Injectable()
-export class DarajaClient {
+export class DarajaClient implements OnModuleInit {
   private readonly logger = new Logger(DarajaClient.name);
   private readonly mpesa: MpesaConfig;
 
@@ -36,6 +37,12 @@ export class DarajaClient {
     private readonly http: DarajaHttpTransport,
   ) {
     this.mpesa = config.mpesa;
+  }
+
+  /** Once per process that talks to Daraja: a sandbox or production set-up that cannot reach Safaricom says so. */
+  onModuleInit(): void {
+    const warning = mpesaTargetWarning(this.mpesa);
+    if (warning) this.logger.warn(warning);
   }
 
   /** Throws DarajaRequestError for bad input, before any request; otherwise never throws. */

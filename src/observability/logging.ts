@@ -1,13 +1,13 @@
 // Structured JSON logs with a request id on every line; secrets and phone numbers never written.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Params } from 'nestjs-pino';
+import type { LoggerParams } from './pino-logger.module';
 import type { AppConfig } from '../config/app-config';
 import { scrubText, scrubValue } from './log-scrubber';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function loggerParams(config: AppConfig): Params {
+export function loggerParams(config: AppConfig): LoggerParams {
   return {
     pinoHttp: {
       level: config.logLevel,
@@ -17,7 +17,8 @@ export function loggerParams(config: AppConfig): Params {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+      // originalUrl: Express rewrites req.url to be relative to where a middleware is mounted.
+      autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => (req.originalUrl ?? req.url ?? '').startsWith('/health') },
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: scrubText(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
