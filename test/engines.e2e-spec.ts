@@ -13,12 +13,6 @@ const lock = JSON.parse(read('package-lock.json')) as {
 };
 const RANGE = pkg.engines.node;
 
-/**
- * Still in the tree until src/app/core.module.ts, src/app/http-app.ts and src/worker.ts import
- * src/observability/pino-logger.module.ts instead and package.json drops it (issue 15).
- */
-const NOT_YET_REMOVED = new Set(['nestjs-pino']);
-
 const declared = Object.entries(lock.packages)
   .filter(([path]) => path !== '')
   .map(([path, entry]) => ({
@@ -38,16 +32,9 @@ describe('Node engines', () => {
   it('lies inside the Node range every installed package declares', () => {
     expect(declared.length).toBeGreaterThan(100);
     const outside = declared
-      .filter((p) => !NOT_YET_REMOVED.has(p.name) && !semver.subset(RANGE, p.node!))
+      .filter((p) => !semver.subset(RANGE, p.node!))
       .map((p) => `${p.name}@${p.version} wants node ${p.node}`);
     expect(outside).toEqual([]);
-  });
-
-  it('has no stale exception: each one is still installed and still outside the range', () => {
-    const stillOutside = [...NOT_YET_REMOVED].filter((name) =>
-      declared.some((p) => p.name === name && !semver.subset(RANGE, p.node!)),
-    );
-    expect(stillOutside).toEqual([...NOT_YET_REMOVED]);
   });
 
   it('is what the Docker image runs and the README states', () => {

@@ -3,7 +3,7 @@
 // WORKER_HTTP_PORT (health and metrics only) or without HTTP when that is 0.
 import { INestApplicationContext, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
+import { Logger } from '../observability/pino-logger.module';
 import type { AppConfig } from '../config/app-config';
 import { ensureDatabaseExists, runMigrations, waitForSchema } from '../database/database-setup';
 import { rootModuleFor } from './app.module';

@@ -3,7 +3,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule } from '../observability/pino-logger.module';
 import type { AppConfig } from '../config/app-config';
 import { appConfig, AppConfigModule } from '../config/config.module';
 import { buildDataSourceOptions } from '../database/data-source-options';

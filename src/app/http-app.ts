@@ -2,7 +2,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
+import { Logger } from '../observability/pino-logger.module';
 import type { AppConfig } from '../config/app-config';
 import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
