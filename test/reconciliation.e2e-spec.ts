@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { WorkerModule } from '../src/app/worker.module';
+import { loadAppConfig } from '../src/config/app-config';
 import { RateLimiter, RedisSlotStore } from '../src/common/rate-limit';
 import { DarajaClient } from '../src/mpesa/daraja.client';
 import { queryBackoffMs } from '../src/payments/processors/reconcile-schedule';
@@ -418,8 +419,7 @@ describe('Reconciliation', () => {
 
 /** A second worker process's modules, in this Jest process, on the app's database and Redis prefix. */
 async function startWorker(t: TestApp, env: Record<string, string>): Promise<INestApplicationContext> {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
+  const config = loadAppConfig({
     PORT: new URL(t.baseUrl).port,
     DATABASE_URL: t.databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
@@ -429,11 +429,7 @@ async function startWorker(t: TestApp, env: Record<string, string>): Promise<INe
     PROCESS_ROLE: 'worker',
     ...env,
   });
-  try {
-    const context = await NestFactory.createApplicationContext(WorkerModule, { logger: false });
-    await context.init();
-    return context;
-  } finally {
-    process.env = saved;
-  }
+  const context = await NestFactory.createApplicationContext(WorkerModule.forConfig(config), { logger: false });
+  await context.init();
+  return context;
 }

@@ -13,7 +13,7 @@ export class AllModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: AllModule,
-      imports: [CoreModule, DomainModule, ApiHttpModule.forConfig(config), WorkersModule, HealthModule.forRoot(QueueWorkersModule)],
+      imports: [CoreModule.forConfig(config), DomainModule, ApiHttpModule.forConfig(config), WorkersModule, HealthModule.forRoot(QueueWorkersModule)],
     };
   }
 }

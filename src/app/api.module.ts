@@ -9,6 +9,6 @@ import { DomainModule } from './domain.module';
 @Module({})
 export class ApiModule {
   static forConfig(config: AppConfig): DynamicModule {
-    return { module: ApiModule, imports: [CoreModule, DomainModule, ApiHttpModule.forConfig(config), HealthModule.forRoot()] };
+    return { module: ApiModule, imports: [CoreModule.forConfig(config), DomainModule, ApiHttpModule.forConfig(config), HealthModule.forRoot()] };
   }
 }

@@ -1,16 +1,27 @@
-// Exposes the validated AppConfig through @nestjs/config so every module injects one typed object.
-import { Global, Inject, Module } from '@nestjs/common';
-import { ConfigModule as NestConfigModule, registerAs } from '@nestjs/config';
-import { loadAppConfig } from './app-config';
+// Provides the process's validated AppConfig, loaded once at start-up (loadConfigOrExit), to every
+// module through @nestjs/config under one token, as one typed object. Tests pass their own config
+// object here instead of mutating process.env.
+import { DynamicModule, Inject, Module } from '@nestjs/common';
+import { ConfigModule as NestConfigModule, getConfigToken, registerAs } from '@nestjs/config';
+import type { AppConfig } from './app-config';
 
-export const appConfig = registerAs('app', () => loadAppConfig(process.env));
+const NAMESPACE = 'app';
+
+/** The injection token: `inject: [appConfig.KEY]`. */
+export const appConfig = { KEY: getConfigToken(NAMESPACE) } as const;
 
 /** Parameter decorator: `@InjectAppConfig() private readonly config: AppConfig`. */
 export const InjectAppConfig = () => Inject(appConfig.KEY);
 
-@Global()
-@Module({
-  imports: [NestConfigModule.forRoot({ ignoreEnvFile: true, load: [appConfig], isGlobal: true })],
-  exports: [NestConfigModule],
-})
-export class AppConfigModule {}
+// Global like logging: every module may read the configuration.
+@Module({})
+export class AppConfigModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppConfigModule,
+      global: true,
+      imports: [NestConfigModule.forRoot({ ignoreEnvFile: true, load: [registerAs(NAMESPACE, () => config)], isGlobal: true })],
+      exports: [NestConfigModule],
+    };
+  }
+}

@@ -36,8 +36,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const databaseUrl = await createTestDatabase();
   const redisPrefix = testRedisPrefix();
   const port = await freePort();
-  const saved = { ...process.env };
-  Object.assign(process.env, {
+  // The test's own configuration, loaded exactly as main.ts loads the process's, from an
+  // environment of its own: process.env is left alone.
+  const config = loadAppConfig({
     PORT: String(port),
     DATABASE_URL: databaseUrl,
     REDIS_URL: TEST_REDIS_URL,
@@ -49,23 +50,18 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     RATE_LIMIT_PER_MINUTE: '0',
     ...options.env,
   });
-  try {
-    const config = loadAppConfig(process.env);
-    // The root module and HTTP settings main.ts would give this role (src/app/bootstrap.ts).
-    const moduleRef = await Test.createTestingModule({ imports: [rootModuleFor(config)] }).compile();
-    const app = moduleRef.createNestApplication(config.processRole === 'worker' ? { bufferLogs: true } : HTTP_APP_OPTIONS);
-    if (config.processRole === 'worker') configureWorkerHttpApp(app);
-    else configureHttpApp(app);
-    await app.listen(port, '127.0.0.1');
-    return {
-      app,
-      dataSource: app.get<DataSource>(getDataSourceToken()),
-      databaseUrl,
-      redisPrefix,
-      baseUrl: `http://127.0.0.1:${port}`,
-      close: () => app.close(),
-    };
-  } finally {
-    process.env = saved;
-  }
+  // The root module and HTTP settings main.ts would give this role (src/app/bootstrap.ts).
+  const moduleRef = await Test.createTestingModule({ imports: [rootModuleFor(config)] }).compile();
+  const app = moduleRef.createNestApplication(config.processRole === 'worker' ? { bufferLogs: true } : HTTP_APP_OPTIONS);
+  if (config.processRole === 'worker') configureWorkerHttpApp(app);
+  else configureHttpApp(app);
+  await app.listen(port, '127.0.0.1');
+  return {
+    app,
+    dataSource: app.get<DataSource>(getDataSourceToken()),
+    databaseUrl,
+    redisPrefix,
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: () => app.close(),
+  };
 }

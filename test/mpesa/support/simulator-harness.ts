@@ -7,7 +7,8 @@ import { AuthModule } from '../../../src/auth/auth.module';
 import { HttpErrorFilter } from '../../../src/common/http-error.filter';
 import { createValidationPipe } from '../../../src/common/validation';
 import type { AppConfig, MpesaConfig } from '../../../src/config/app-config';
-import { appConfig, AppConfigModule } from '../../../src/config/config.module';
+import { loadAppConfig } from '../../../src/config/app-config';
+import { AppConfigModule } from '../../../src/config/config.module';
 import { DarajaHttpTransport } from '../../../src/mpesa/daraja-http.transport';
 import { DarajaTokenCache } from '../../../src/mpesa/daraja-token.cache';
 import { DarajaClient } from '../../../src/mpesa/daraja.client';
@@ -70,8 +71,7 @@ export async function startSimulatorHarness(env: Record<string, string> = {}): P
   const port = await freePort();
   const callbacks = await CallbackReceiver.start();
   const simulatorUrl = `http://127.0.0.1:${port}/simulator`;
-  const saved = { ...process.env };
-  Object.assign(process.env, {
+  const config = loadAppConfig({
     MPESA_ENV: 'simulator',
     MPESA_BASE_URL: simulatorUrl,
     SIMULATOR_CALLBACK_DELAY_MS: '100',
@@ -79,9 +79,9 @@ export async function startSimulatorHarness(env: Record<string, string> = {}): P
     ...env,
   });
   const logs = new CapturingLogger();
-  try {
+  {
     const moduleRef = await Test.createTestingModule({
-      imports: [AppConfigModule, AuthModule, SimulatorModule, MpesaModule],
+      imports: [AppConfigModule.forRoot(config), AuthModule, SimulatorModule, MpesaModule],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
@@ -91,7 +91,6 @@ export async function startSimulatorHarness(env: Record<string, string> = {}): P
     const connections = { count: 0 };
     app.getHttpServer().on('connection', () => connections.count++);
     await app.listen(port, '127.0.0.1');
-    const config = app.get<AppConfig>(appConfig.KEY);
     let serial = 0;
 
     const simulator = async (path: string, body?: unknown) => {
@@ -130,7 +129,5 @@ export async function startSimulatorHarness(env: Record<string, string> = {}): P
         await callbacks.close();
       },
     };
-  } finally {
-    process.env = saved;
   }
 }
