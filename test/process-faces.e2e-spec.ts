@@ -51,6 +51,7 @@ const API_FACE = [
   'POST /api/update-payment-status',
   'GET /api/payments/events',
   'POST /api/stk-callback/:token',
+  'GET /',
   'GET /dashboard',
   'GET /favicon.ico',
   'GET /docs',

@@ -17,6 +17,10 @@ export function serveDashboard(app: NestExpressApplication): void {
     response.setHeader('Cache-Control', 'public, max-age=86400');
     response.status(204).end();
   });
+  // A person who opens the service's address lands on the dashboard, not on a 404.
+  app.getHttpAdapter().getInstance().get('/', (_request: Request, response: Response) => {
+    response.redirect(302, '/dashboard');
+  });
   // The page itself at /dashboard, with or without the trailing slash; static serving alone
   // would answer only /dashboard/.
   app.getHttpAdapter().getInstance().get('/dashboard', (_request: Request, response: Response) => {

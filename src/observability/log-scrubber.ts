@@ -13,8 +13,11 @@ const SEP = '(?:[ .+-]|%20|%2[dD])?';
 const digits = (n: number) => Array.from({ length: n }, () => '\\d').join(SEP);
 const PHONE = new RegExp(`(?<!(?<!%2)[\\dA-Za-z%])((?:\\+|%2[bB])?2${SEP}5${SEP}4${SEP}|0${SEP})?([17]${SEP}${digits(5)})${SEP}(${digits(3)})(?!\\d)`, 'g');
 const SEPARATORS = /[ .-]|%20|%2[dD]|(?<=\d)\+/g;
-/** Case-insensitive like Express's routing, which answers /API/STK-CALLBACK/<token> too. */
-const CALLBACK_PATH = /(\/api\/stk-callback\/)[^/?#\s"]+/gi;
+/**
+ * Case-insensitive like Express's routing, which answers /API/STK-CALLBACK/<token> too. A token is
+ * URL-safe characters only (config), so a comma ends it: Nest's `Mapped {/api/stk-callback/:token, POST}`.
+ */
+const CALLBACK_PATH = /(\/api\/stk-callback\/)[^/?#\s",]+/gi;
 const MAX_DEPTH = 6;
 
 export function scrubText(text: string): string {

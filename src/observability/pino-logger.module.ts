@@ -40,6 +40,12 @@ const requestLogger = new AsyncLocalStorage<Pino>();
 type NestLevel = 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
 const PINO_LEVEL: Record<NestLevel, Level> = { log: 'info', error: 'error', warn: 'warn', debug: 'debug', verbose: 'trace', fatal: 'fatal' };
 
+/**
+ * Nest's own start-up chatter (a line per module and per route, ~70 in all), kept for debugging:
+ * at info a start-up is one line saying where the service is (app/bootstrap.ts).
+ */
+const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
 /** A Nest LoggerService: `app.useLogger(app.get(Logger))`, then every `new Logger(ctx)` writes through pino. */
 @Injectable()
 export class Logger implements LoggerService {
@@ -84,7 +90,8 @@ export class Logger implements LoggerService {
     const stack = rest.find((p): p is string => typeof p === 'string');
     if (level === 'error' && stack !== undefined && fields.err === undefined) fields.err = { stack };
     const logger = requestLogger.getStore() ?? this.http.logger;
-    logger[PINO_LEVEL[level]](fields, text);
+    const pinoLevel = level === 'log' && context !== undefined && START_UP_CONTEXTS.has(context) ? 'debug' : PINO_LEVEL[level];
+    logger[pinoLevel](fields, text);
   }
 }
 
@@ -92,6 +99,11 @@ export class Logger implements LoggerService {
 @Module({})
 export class LoggerModule implements NestModule {
   constructor(@Inject(HTTP_LOGGER) private readonly http: HttpLogger) {}
+
+  /** The same logger outside Nest's container: for the lines a process writes before its app exists. */
+  static standalone(params: LoggerParams): Logger {
+    return new Logger(pinoHttp(params.pinoHttp));
+  }
 
   static forRootAsync(options: LoggerModuleAsyncOptions): DynamicModule {
     return {

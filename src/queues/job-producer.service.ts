@@ -18,6 +18,10 @@ export class JobProducer {
     this.queues = new Map(ALL_QUEUES.map((name, i) => [name, queues[i]]));
   }
 
+  allQueues(): Queue[] {
+    return [...this.queues.values()];
+  }
+
   queueFor(job: JobName): Queue {
     return this.queues.get(JOB_QUEUE[job])!;
   }
@@ -57,5 +61,10 @@ export class JobProducer {
 export const jobProducerProvider: FactoryProvider<JobProducer> = {
   provide: JobProducer,
   inject: ALL_QUEUES.map((name) => getQueueToken(name)),
-  useFactory: (...queues: Queue[]) => new JobProducer(queues),
+  useFactory: (...queues: Queue[]) => {
+    // Heard from the first moment: an 'error' nobody listens to is printed by BullMQ as a raw stack
+    // trace. RedisOutageReporter reports them once it is set up.
+    for (const queue of queues) queue.on('error', () => undefined);
+    return new JobProducer(queues);
+  },
 };

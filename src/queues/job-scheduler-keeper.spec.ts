@@ -46,4 +46,18 @@ describe('JobSchedulerKeeper', () => {
     expect(await keeper.check()).toBe(true);
     keeper.stop();
   });
+
+  it('starts without waiting on a Redis that does not answer (a worker starting during an outage)', async () => {
+    const { queue, schedulers } = fakeQueue();
+    let answer: () => void = () => undefined;
+    queue.upsertJobScheduler.mockImplementationOnce(() => new Promise<void>((resolve) => (answer = resolve)));
+    const keeper = new JobSchedulerKeeper(queue as unknown as Queue, 'tick', { every: 1000 }, template, logger, 60_000);
+    expect(keeper.start()).toBeUndefined();
+    expect(schedulers.has('tick')).toBe(false);
+    // Redis answers: the next check finds no scheduler and creates it.
+    answer();
+    expect(await keeper.check()).toBe(true);
+    expect(schedulers.has('tick')).toBe(true);
+    keeper.stop();
+  });
 });

@@ -27,11 +27,15 @@ export class JobSchedulerKeeper {
     private readonly checkEveryMs = SCHEDULER_CHECK_MS,
   ) {}
 
-  /** Upserts the scheduler (idempotent: every worker does it) and starts watching it. */
-  async start(): Promise<void> {
-    await this.upsert();
+  /**
+   * Starts watching the scheduler, then upserts it (idempotent: every worker does it). Never waits
+   * on Redis: while Redis is away the upsert waits in BullMQ's queue, and the checks create the
+   * scheduler once Redis answers, so a worker starting during an outage still starts.
+   */
+  start(): void {
     this.timer = setInterval(() => void this.check(), this.checkEveryMs);
     this.timer.unref();
+    this.upsert().catch(() => undefined);
   }
 
   stop(): void {

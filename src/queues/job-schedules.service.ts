@@ -17,11 +17,11 @@ export class JobSchedules implements OnApplicationBootstrap, OnApplicationShutdo
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     this.keepers = SCHEDULES.map(
       (s) => new JobSchedulerKeeper(this.producer.queueFor(s.job), s.id, { every: s.everyMs(this.config) }, { name: s.job, data: {}, opts: s.opts }, this.logger),
     );
-    for (const keeper of this.keepers) await keeper.start();
+    for (const keeper of this.keepers) keeper.start();
   }
 
   onApplicationShutdown(): void {

@@ -1,14 +1,16 @@
 // One BullMQ processor per catalogue queue, each with the catalogue's worker options. They hold no
 // logic: every job goes to its @JobHandler through the registry, so a queue's jobs can live in
 // whichever domain's worker module owns them.
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import type { Type } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import type { BeforeApplicationShutdown, Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobHandlerRegistry } from './job-handler.registry';
+import { RedisOutageReporter } from './redis-outage.reporter';
 import { ALL_QUEUES, QueueName, WORKER_OPTIONS } from './queue-catalogue';
 
-export abstract class QueueProcessor extends WorkerHost {
+export abstract class QueueProcessor extends WorkerHost implements BeforeApplicationShutdown {
   abstract readonly queueName: QueueName;
+  abstract beforeApplicationShutdown(): Promise<void>;
 }
 
 function processorFor(queue: QueueName): Type<QueueProcessor> {
@@ -16,12 +18,26 @@ function processorFor(queue: QueueName): Type<QueueProcessor> {
   class CatalogueQueueProcessor extends QueueProcessor {
     readonly queueName = queue;
 
-    constructor(private readonly handlers: JobHandlerRegistry) {
+    constructor(
+      private readonly handlers: JobHandlerRegistry,
+      private readonly redisOutage: RedisOutageReporter,
+    ) {
       super();
     }
 
     process(job: Job): Promise<unknown> {
       return this.handlers.run(job);
+    }
+
+    /** Stopping while Redis is away: see RedisOutageReporter.beforeApplicationShutdown. */
+    async beforeApplicationShutdown(): Promise<void> {
+      if (!this.redisOutage.isUp()) await this.worker?.close(true).catch(() => undefined);
+    }
+
+    /** Connection errors while Redis is away: reported once in a while, not printed each time. */
+    @OnWorkerEvent('error')
+    onError(error: Error): void {
+      this.redisOutage.report(error);
     }
   }
   // Distinct names for Nest's container and for logs.

@@ -1,0 +1,67 @@
+// While Redis is away every BullMQ queue and worker and the service's own client report the same
+// connection error several times a second; unheard, BullMQ prints each as a raw stack trace. They
+// all come here instead: one warning line at most every REPORT_EVERY_MS, naming REDIS_URL and the
+// error, and one line when Redis is back. The service keeps running meanwhile (/health/ready 503).
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { AppConfig } from '../config/app-config';
+import { InjectAppConfig } from '../config/config.module';
+import { printableUrl } from '../common/printable-url';
+import { JobProducer } from './job-producer.service';
+import { REDIS_CLIENT } from './redis-client.provider';
+
+export const REDIS_REPORT_EVERY_MS = 10_000;
+
+@Injectable()
+export class RedisOutageReporter implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  private lastReportAt = 0;
+  private down = false;
+
+  constructor(
+    @InjectAppConfig() private readonly config: AppConfig,
+    private readonly producer: JobProducer,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+  ) {}
+
+  /** Redis answers this process's own client now. */
+  isUp(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  onModuleInit(): void {
+    for (const queue of this.producer.allQueues()) queue.on('error', (error: Error) => this.report(error));
+    this.redis.on('error', (error: Error) => this.report(error));
+    this.redis.on('ready', () => this.recovered());
+  }
+
+  /** Any connection error of any Redis user of this process. */
+  report(error: Error, now = Date.now()): void {
+    this.down = true;
+    if (now - this.lastReportAt < REDIS_REPORT_EVERY_MS) return;
+    this.lastReportAt = now;
+    this.logger.warn(
+      `Redis at REDIS_URL=${printableUrl(this.config.redisUrl)} is unreachable (${error.message || (error as { code?: string }).code || error.name}): ` +
+        'jobs wait and /health/ready answers 503 until it is back; retrying',
+    );
+  }
+
+  /**
+   * Stopping while Redis is away: BullMQ's close() would wait for a connection that is not coming
+   * (and the shutdown would hit its 30 s limit). Nothing can be finished against an absent Redis, so
+   * the queues are closed first, which drops a connection still being made at once (the queue
+   * processors force-close their workers). Jobs a worker held are handed back by BullMQ's
+   * stalled-job check once Redis is back.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.isUp()) return;
+    await Promise.allSettled(this.producer.allQueues().map((queue) => queue.close()));
+  }
+
+  private recovered(): void {
+    if (!this.down) return;
+    this.down = false;
+    this.lastReportAt = 0;
+    this.logger.log(`Redis at REDIS_URL=${printableUrl(this.config.redisUrl)} is reachable again`);
+  }
+}
