@@ -15,6 +15,14 @@ import { CallbackState, MpesaCallback } from './mpesa-callback.entity';
 
 /** How long an unmatched callback stays a candidate for matching by phone and amount. */
 const MATCH_WINDOW_HOURS = 48;
+/** Failures (other than bad data) after which a callback is set aside rather than retried. */
+const MAX_APPLY_FAILURES = 3;
+
+/** Postgres data exceptions (22) and integrity violations (23): the same callback fails the same way again. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: unknown }; code?: unknown } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
 
 @Injectable()
 export class CallbackApplicationService {
@@ -98,6 +106,61 @@ export class CallbackApplicationService {
     return new Map(closed.map(({ callback, state }) => [callback.id, state]));
   }
 
+  /**
+   * applyMany(), and never held up by one callback: a batch that fails is applied callback by
+   * callback, and a callback that fails on its own has the failure recorded (recordFailure). Only
+   * a failure to record that (the database is away) is thrown; the callbacks then stay as they were.
+   */
+  async applyEach(callbackIds: readonly string[]): Promise<Map<string, CallbackState>> {
+    try {
+      return await this.applyMany(callbackIds);
+    } catch (error) {
+      if (callbackIds.length === 1) {
+        const state = await this.recordFailure(callbackIds[0], error);
+        return state ? new Map([[callbackIds[0], state]]) : new Map();
+      }
+    }
+    const states = new Map<string, CallbackState>();
+    for (const id of callbackIds) {
+      try {
+        for (const [closedId, state] of await this.applyMany([id])) states.set(closedId, state);
+      } catch (error) {
+        const state = await this.recordFailure(id, error);
+        if (state) states.set(id, state);
+      }
+    }
+    return states;
+  }
+
+  /**
+   * Counts a failure to apply one callback. Bad data (Postgres classes 22 and 23: a value too long,
+   * a constraint) will fail the same way every time, so the callback is set aside at once; any other
+   * error (a bug, a lost connection) after MAX_APPLY_FAILURES tries. Set aside, it waits for a
+   * person with its reason, never for ever, and no longer slows every sweep.
+   */
+  private async recordFailure(callbackId: string, error: unknown): Promise<CallbackState | null> {
+    const message = error instanceof Error ? error.message : String(error);
+    const permanent = isDataError(error);
+    const rows: [{ state: CallbackState; apply_failures: number }[], number] = await this.dataSource.query(
+      `UPDATE mpesa_callbacks
+          SET apply_failures = apply_failures + 1, last_error = $2,
+              state = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN 'set-aside' ELSE state END,
+              note = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN left('could not be applied: ' || $2, 500) ELSE note END,
+              processed_at = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN now() ELSE processed_at END
+        WHERE id = $1 AND state IN ('received', 'unmatched')
+        RETURNING state, apply_failures`,
+      [callbackId, message, permanent, MAX_APPLY_FAILURES],
+    );
+    const [row] = rows[0];
+    if (row?.state === 'set-aside') {
+      this.metrics.callbackProcessed('set-aside');
+      this.logger.warn({ callbackId, failures: row.apply_failures, error: message }, 'Callback set aside: it could not be applied');
+      return 'set-aside';
+    }
+    this.logger.error({ callbackId, failures: row?.apply_failures, error: message }, 'Applying a stored callback failed; the sweeper will retry');
+    return null;
+  }
+
   /** Applies callbacks that arrived before the push's answer told us their CheckoutRequestID. */
   async applyWaitingFor(checkoutRequestId: string): Promise<void> {
     const waiting: { id: string }[] = await this.dataSource.query(
@@ -121,12 +184,15 @@ export class CallbackApplicationService {
     }
   }
 
-  /** Callbacks still open: stored but not applied (a process died), or unmatched. Oldest first. */
+  /**
+   * Callbacks still open: stored but not applied (a process died), however old, or unmatched within
+   * the matching window. Oldest first.
+   */
   async openCallbackIds(state: 'received' | 'unmatched', olderThanMs = 0, limit = 500): Promise<{ id: string }[]> {
     return this.dataSource.query(
       `SELECT id FROM mpesa_callbacks
         WHERE state = $1 AND received_at < now() - ($2::int * interval '1 millisecond')
-          AND received_at > now() - ($3::int * interval '1 hour')
+          AND ($1 = 'received' OR received_at > now() - ($3::int * interval '1 hour'))
         ORDER BY received_at LIMIT $4`,
       [state, olderThanMs, MATCH_WINDOW_HOURS, limit],
     );

@@ -50,7 +50,7 @@ export class CallbackIngestionService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async store(rawBody: string, body: unknown, checkoutRequestId: string, sourceIp: string | null): Promise<StoredCallback> {
-    return this.batcher.submit({ dedupeKey: callbackDedupeKey(rawBody, body), checkoutRequestId: checkoutRequestId.slice(0, 100), rawBody, sourceIp });
+    return this.batcher.submit({ dedupeKey: callbackDedupeKey(rawBody, body), checkoutRequestId, rawBody, sourceIp });
   }
 
   /** A batch that fails is stored callback by callback, so that one bad row fails only its own request. */
@@ -74,7 +74,7 @@ export class CallbackIngestionService {
     const rows = [...byKey.values()];
     const stored: { id: string; dedupe_key: string; inserted: boolean }[] = await this.dataSource.query(
       `INSERT INTO mpesa_callbacks (dedupe_key, checkout_request_id, raw_body, source_ip, deliveries)
-       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::varchar[], $5::int[])
+       SELECT * FROM unnest($1::varchar[], $2::text[], $3::text[], $4::varchar[], $5::int[])
        ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = mpesa_callbacks.deliveries + excluded.deliveries
        RETURNING id, dedupe_key, (xmax = 0) AS inserted`,
       [

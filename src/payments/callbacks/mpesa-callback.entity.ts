@@ -4,9 +4,10 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
  * received: stored, not yet applied; applied: changed its payment; unmatched: no payment has its
  * CheckoutRequestID yet (kept; applied when the push's answer is stored); duplicate: its payment
  * was already final with the same outcome; review: kept for a person (amount mismatch, reused
- * receipt, contradicts a final payment); invalid: not a callback we can read.
+ * receipt, contradicts a final payment); invalid: not a callback we can read; set-aside: applying
+ * it failed (the reason is in note and last_error), so it waits for a person instead of for ever.
  */
-export type CallbackState = 'received' | 'applied' | 'unmatched' | 'duplicate' | 'review' | 'invalid';
+export type CallbackState = 'received' | 'applied' | 'unmatched' | 'duplicate' | 'review' | 'invalid' | 'set-aside';
 
 @Entity('mpesa_callbacks')
 export class MpesaCallback {
@@ -16,7 +17,7 @@ export class MpesaCallback {
   @Column({ name: 'dedupe_key', type: 'varchar', length: 64 })
   dedupeKey!: string;
 
-  @Column({ name: 'checkout_request_id', type: 'varchar', length: 100 })
+  @Column({ name: 'checkout_request_id', type: 'text' })
   checkoutRequestId!: string;
 
   @Column({ name: 'raw_body', type: 'text' })
@@ -31,8 +32,15 @@ export class MpesaCallback {
   @Column({ name: 'payment_id', type: 'uuid', nullable: true })
   paymentId!: string | null;
 
-  @Column({ type: 'varchar', length: 500, nullable: true })
+  @Column({ type: 'text', nullable: true })
   note!: string | null;
+
+  /** Times applying it failed; past a limit (or at once for bad data) it is set aside. */
+  @Column({ name: 'apply_failures', type: 'integer', default: 0 })
+  applyFailures!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
 
   @Column({ type: 'integer', default: 1 })
   deliveries!: number;

@@ -84,7 +84,8 @@ export class PaymentSweeper {
     let applied = 0;
     const received = (await this.callbacks.openCallbackIds('received', RECEIVED_GRACE_MS)).map(({ id }) => id);
     for (let start = 0; start < received.length; start += SWEEP_BATCH) {
-      applied += (await this.callbacks.applyMany(received.slice(start, start + SWEEP_BATCH))).size;
+      // applyEach: a callback that cannot be applied is set aside, never failing the others' batch.
+      applied += (await this.callbacks.applyEach(received.slice(start, start + SWEEP_BATCH))).size;
     }
     // Unmatched ones whose payment has since learnt its CheckoutRequestID, or whose push was lost.
     const matchable: { id: string }[] = await this.dataSource.query(
@@ -95,8 +96,8 @@ export class PaymentSweeper {
         ORDER BY c.received_at LIMIT 500`,
     );
     for (const { id } of matchable) {
-      const state = await this.callbacks.apply(id);
-      if (state !== null && state !== 'unmatched') applied++;
+      const state = (await this.callbacks.applyEach([id])).get(id);
+      if (state !== undefined && state !== 'unmatched') applied++;
     }
     return applied;
   }
