@@ -45,6 +45,10 @@ export class Payment {
   @Column({ name: 'error_message', type: 'text', nullable: true })
   errorMessage!: string | null;
 
+  /** When the push was last claimed for sending: only a push sent shortly before a callback can have sent it. */
+  @Column({ name: 'push_sent_at', type: 'timestamptz', nullable: true })
+  pushSentAt!: Date | null;
+
   /** STK push sends made for this payment. */
   @Column({ type: 'integer', default: 0 })
   attempts!: number;

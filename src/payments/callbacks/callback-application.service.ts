@@ -3,9 +3,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { maskPhoneNumber } from '../../mpesa/phone-number';
 import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
+import { judgeUnknownCheckout, PROMPT_LIFETIME_MS, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
@@ -76,18 +78,19 @@ export class CallbackApplicationService {
         let payment = batch.paymentFor(parsed.checkoutRequestId) ?? null;
         let matchedBy: string | undefined;
         if (!payment) {
-          payment = await this.findLostPushPayment(manager, parsed);
-          if (!payment) {
-            batch.close(callback, 'unmatched', null, 'no payment has this CheckoutRequestID yet');
+          const verdict = await this.judgeUnknownCheckout(manager, callback, parsed);
+          if (verdict.kind !== 'match') {
+            closeUnknownCheckout(batch, callback, parsed, verdict);
             continue;
           }
+          payment = await manager.findOneOrFail(Payment, { where: { id: verdict.paymentId }, lock: { mode: 'pessimistic_write' } });
           matchedBy = 'phone-and-amount';
           await manager.update(Payment, { id: payment.id }, { stkRequestId: parsed.checkoutRequestId, merchantRequestId: parsed.merchantRequestId });
           await recordPaymentEvent(manager, {
             paymentId: payment.id,
             type: 'callback-matched',
             source: 'callback',
-            detail: { by: matchedBy, checkoutRequestId: parsed.checkoutRequestId, callbackId: callback.id },
+            detail: { by: matchedBy, checkoutRequestId: parsed.checkoutRequestId, callbackId: callback.id, confirmedBy: 'stk-push-query' },
           });
           payment.stkRequestId = parsed.checkoutRequestId;
           batch.addLockedPayment(payment);
@@ -99,9 +102,11 @@ export class CallbackApplicationService {
       return batch.closures;
     });
     // Counted and reported once committed.
-    for (const { callback, state, paymentId, note } of closed) {
+    for (const { callback, state, paymentId, note, warning } of closed) {
       this.metrics.callbackProcessed(state);
       if (state === 'review' || state === 'invalid') this.logger.warn({ callbackId: callback.id, paymentId, state, note }, 'Callback kept for review');
+      // Once per change of verdict, not on every sweep that judges it again.
+      if (warning && (callback.state !== state || callback.note !== note)) this.logger.warn({ callbackId: callback.id, state, note, ...warning }, 'Money M-Pesa reported is on no payment');
     }
     return new Map(closed.map(({ callback, state }) => [callback.id, state]));
   }
@@ -171,17 +176,22 @@ export class CallbackApplicationService {
     await this.applyMany(waiting.map(({ id }) => id));
   }
 
-  /** A push whose answer was lost: its success callback may be here, under an unknown CheckoutRequestID. */
+  /**
+   * A push whose answer was lost: its success callback may be here already, under a CheckoutRequestID
+   * we never learnt. Judges again the unmatched callbacks that arrived within the prompt's lifetime
+   * after the push was sent (evidence.ts decides whether exactly this payment could have sent one).
+   */
   async matchByPhoneAndAmount(paymentId: string): Promise<void> {
     const payment = await this.dataSource.manager.findOneBy(Payment, { id: paymentId });
     if (!payment || payment.status !== 'pending' || payment.stkRequestId) return;
-    for (const { id } of await this.openCallbackIds('unmatched')) {
-      const state = await this.apply(id);
-      if (state === 'applied' || state === 'review') {
-        const after = await this.dataSource.manager.findOneBy(Payment, { id: paymentId });
-        if (after?.stkRequestId) return;
-      }
-    }
+    const sentAt = payment.pushSentAt ?? payment.createdAt;
+    const ids: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM mpesa_callbacks
+        WHERE state = 'unmatched' AND received_at >= $1::timestamptz AND received_at <= $1::timestamptz + ($2::int * interval '1 millisecond')
+        ORDER BY received_at LIMIT 500`,
+      [sentAt, PROMPT_LIFETIME_MS],
+    );
+    await this.applyEach(ids.map(({ id }) => id));
   }
 
   /**
@@ -199,19 +209,24 @@ export class CallbackApplicationService {
   }
 
   /**
-   * Exactly one pending payment whose push answer was lost, for the same phone and amount as a
-   * success callback: that is the payment the customer paid. Zero or several: no guess is made.
+   * The facts evidence.ts needs about a callback whose CheckoutRequestID no payment holds: the pushes
+   * of its phone and amount, of any referral and status, that were in flight or whose answer was
+   * lost, sent within the prompt's lifetime before the callback arrived. Locked, in id order.
    */
-  private async findLostPushPayment(manager: EntityManager, parsed: ParsedStkCallback): Promise<Payment | null> {
-    if (parsed.resultCode !== '0' || !parsed.phoneNumber || parsed.amount === null) return null;
-    const candidates = await manager
-      .createQueryBuilder(Payment, 'p')
-      .setLock('pessimistic_write')
-      .where("p.status = 'pending' AND p.push_state = 'indeterminate' AND p.stk_request_id IS NULL")
-      .andWhere('p.phone_number = :phone AND p.amount = :amount', { phone: parsed.phoneNumber, amount: parsed.amount })
-      .limit(2)
-      .getMany();
-    return candidates.length === 1 ? candidates[0] : null;
+  private async judgeUnknownCheckout(manager: EntityManager, callback: MpesaCallback, parsed: ParsedStkCallback): Promise<UnknownCheckoutVerdict> {
+    const success = parsed.resultCode === '0';
+    let candidates: UnansweredPush[] = [];
+    if (success && parsed.phoneNumber && parsed.amount !== null) {
+      const rows: { id: string; status: UnansweredPush['status']; push_state: UnansweredPush['pushState'] }[] = await manager.query(
+        `SELECT id, status, push_state FROM payments
+          WHERE phone_number = $1 AND amount = $2 AND stk_request_id IS NULL AND push_state IN ('sending', 'indeterminate')
+            AND COALESCE(push_sent_at, created_at) BETWEEN $3::timestamptz - ($4::int * interval '1 millisecond') AND $3::timestamptz
+          ORDER BY id FOR UPDATE`,
+        [parsed.phoneNumber, parsed.amount, callback.receivedAt, PROMPT_LIFETIME_MS],
+      );
+      candidates = rows.map((r) => ({ paymentId: r.id, status: r.status, pushState: r.push_state }));
+    }
+    return judgeUnknownCheckout({ success, phoneNumber: parsed.phoneNumber, amount: parsed.amount, confirmation: callback.confirmation }, candidates);
   }
 
   /** Decides what one callback does to its (locked) payment; the writes are the batch's. */
@@ -280,5 +295,24 @@ export class CallbackApplicationService {
     const owner = batch.receiptOwner(parsed.mpesaReceiptNumber);
     if (owner && owner !== payment.id) return `receipt ${parsed.mpesaReceiptNumber} already paid payment ${owner}`;
     return null;
+  }
+}
+
+/** Closes a callback evidence.ts did not match to a payment, as its verdict says. */
+function closeUnknownCheckout(batch: CallbackBatch, callback: MpesaCallback, parsed: ParsedStkCallback, verdict: Exclude<UnknownCheckoutVerdict, { kind: 'match' }>): void {
+  // Money M-Pesa says it took: one warning line (phone masked) whenever it lands on no payment.
+  const money =
+    parsed.resultCode === '0'
+      ? { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId }
+      : undefined;
+  switch (verdict.kind) {
+    case 'wait':
+      return batch.close(callback, 'unmatched', null, verdict.reason);
+    case 'confirm':
+      return batch.close(callback, 'unmatched', null, verdict.reason, { confirmation: 'needed' });
+    case 'forged':
+      return batch.close(callback, 'dismissed', null, verdict.reason, { warning: money });
+    case 'unmatched':
+      return batch.close(callback, 'unmatched', null, verdict.reason, { warning: money });
   }
 }

@@ -89,7 +89,7 @@ export class StkPushSender {
     const rows: Payment[] = await this.dataSource
       .createQueryBuilder()
       .update(Payment)
-      .set({ pushState: 'sending', attempts: () => 'attempts + 1' })
+      .set({ pushState: 'sending', attempts: () => 'attempts + 1', pushSentAt: () => 'now()' })
       .where("id = :id AND status = 'pending' AND push_state = 'queued'", { id: paymentId })
       .returning('*')
       .execute()
