@@ -3,6 +3,7 @@
 // it completes a payment only when exactly one push of that phone and amount, in flight or with its
 // answer lost, was sent within the prompt's lifetime before it; a push still waiting for its answer
 // makes it wait. Otherwise nothing is guessed. Daraja is a fake that decides each answer.
+import { Logger } from '@nestjs/common';
 import { PaymentSweeper } from '../src/payments/processors/payment-sweeper.service';
 import { DEV_CALLBACK_PATH, successCallback } from './support/callbacks';
 import { FakeDaraja, FakePush } from './support/fake-daraja';
@@ -151,5 +152,32 @@ describe('Callbacks for CheckoutRequestIDs we never learnt', () => {
     await sweeps(2);
     expect(await flow.payment(newer.id)).toMatchObject({ status: 'pending', mpesaTransactionId: null });
     expect(await callbackRow(lateId)).toMatchObject({ state: 'unmatched', payment_id: null });
+  });
+
+  it('says so in one warning line, phone masked, when a masked-phone callback lands on no payment', async () => {
+    const phone = '254712300006';
+    const { payment } = await pushed(phone, 'lose');
+    const maskedId = 'ws_CO_MASKEDPHONE00000006';
+    issued.add(maskedId);
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const body = successCallback(maskedId, AMOUNT, phone, 'MASK000006');
+      (body.Body.stkCallback.CallbackMetadata.Item[4] as { Value: unknown }).Value = '2547*****006';
+      await flow.http.raw.post(DEV_CALLBACK_PATH).send(body).expect(200);
+      const row = await settledRow(maskedId, (r) => r.state === 'unmatched' && r.confirmation === 'known' && !/awaiting/.test(r.note ?? ''), 'the masked callback to be judged');
+      expect(row.note).toMatch(/masked/);
+      await sweeps(2);
+
+      const lines = warn.mock.calls.filter(([detail]) => JSON.stringify(detail).includes(maskedId));
+      expect(lines).toHaveLength(1);
+      expect(lines[0][0]).toMatchObject({ state: 'unmatched', receipt: 'MASK000006', amount: AMOUNT, checkoutRequestId: maskedId });
+      expect(lines[0][1]).toBe('Money M-Pesa reported is on no payment');
+      const logged = JSON.stringify(warn.mock.calls);
+      expect(logged).not.toContain(phone);
+      expect(logged).not.toContain(phone.slice(3));
+    } finally {
+      warn.mockRestore();
+    }
+    expect(await flow.payment(payment.id)).toMatchObject({ status: 'pending', mpesaTransactionId: null });
   });
 });
