@@ -79,6 +79,20 @@ describe('Poison callbacks', () => {
     expect((await flow.http.get(`/api/referrals/${referralId}`)).body.status).toBe('paid');
   });
 
+  it('stores a success callback with a 5,000-character CheckoutRequestID and dismisses it: Daraja never issues such an id', async () => {
+    const { payment } = await acceptedPayment();
+    const hugeId = `ws_CO_${'9'.repeat(4994)}`;
+    await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(hugeId, payment.amount, payment.phoneNumber, 'HUGEID0001')).expect(200);
+    const indexed = hugeId.slice(0, 100);
+    await waitFor(async () => (await t.dataSource.query('SELECT state FROM mpesa_callbacks WHERE checkout_request_id = $1', [indexed]))[0]?.state === 'unmatched', 'the callback to be judged');
+    await t.app.get(PaymentSweeper).sweep();
+    const [row] = await t.dataSource.query('SELECT state, note, raw_body FROM mpesa_callbacks WHERE checkout_request_id = $1', [indexed]);
+    expect(row.state).toBe('dismissed');
+    expect(row.note).toMatch(/forged/);
+    expect(JSON.parse(row.raw_body).Body.stkCallback.CheckoutRequestID).toBe(hugeId);
+    expect(await flow.payment(payment.id)).toMatchObject({ status: 'pending', mpesaTransactionId: null });
+  });
+
   it("never lets a poison callback fail the sweeper's batch: the others are applied", async () => {
     const poisoned = await acceptedPayment();
     const good = await acceptedPayment();
