@@ -1,11 +1,15 @@
 // Issue 13, item 6: a push answer Daraja gave is stored whatever the job's bookkeeping says. A
 // stalled job that BullMQ runs again (after a Redis restart, say) marks the push indeterminate while
 // the first run still waits for Daraja; the first run's "accepted" must then still be stored.
+import Redis from 'ioredis';
+import { stkPushJobId } from '../src/payments/push-dispatcher.service';
 import { StkPushSender } from '../src/payments/processors/stk-push.sender';
+import { QUEUES } from '../src/queues/queue-catalogue';
 import { DEV_CALLBACK_PATH, successCallback } from './support/callbacks';
 import { FakeDaraja } from './support/fake-daraja';
 import { paymentFlow } from './support/payment-flow';
 import { startTestApp, TestApp } from './support/test-app';
+import { TEST_REDIS_URL } from './support/test-env';
 import { waitFor } from './support/wait-for';
 
 describe('A push answer is always stored', () => {
@@ -64,6 +68,32 @@ describe('A push answer is always stored', () => {
     await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(push.checkoutRequestId, payment.amount, payment.phoneNumber, 'UAC6ANSWR1')).expect(200);
     expect(await flow.finalPayment(payment.id)).toMatchObject({ status: 'completed', mpesaTransactionId: 'UAC6ANSWR1' });
     expect((await flow.http.get(`/api/referrals/${referralId}`)).body.status).toBe('paid');
+  });
+
+  it('stores "accepted" when BullMQ itself runs the job again after its lock was lost in Redis', async () => {
+    fake.pushMode = 'hold';
+    const before = fake.pushes.length;
+    const referralId = await flow.referralInPendingPayment('0712345003');
+    const [push] = (await fake.waitForPushes(before + 1)).slice(before);
+    const payment = await flow.onlyPayment(referralId);
+    // What a Redis restart does to a running job: its lock is gone, so BullMQ's stalled check hands
+    // the job to a worker again while the first run still waits for Daraja.
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      expect(await redis.del(`${t.redisPrefix}:${QUEUES.stkPush}:${stkPushJobId(payment.id)}:lock`)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    await waitFor(async () => (await row(payment.id)).push_state === 'indeterminate', 'the re-run to mark the push indeterminate', 20_000);
+
+    push.accept();
+    const stored = await waitFor(async () => {
+      const r = await row(payment.id);
+      return r.stk_request_id ? r : null;
+    }, 'the accepted answer to be stored', 10_000);
+    expect(stored).toMatchObject({ status: 'pending', push_state: 'accepted', stk_request_id: push.checkoutRequestId });
+    expect(fake.pushes.length).toBe(before + 1);
+    expect((await flow.http.get(`/api/referrals/${referralId}`)).body.stkSentCount).toBe(1);
   });
 
   it('stores the answer onto a payment that expired while the answer was on its way, without reopening it', async () => {
