@@ -1,4 +1,4 @@
-import { confirmationFrom, judgeUnknownCheckout, UnansweredPush, UnknownCheckoutCallback } from './evidence';
+import { CallbackFacts, confirmationFrom, judgeCallback, judgeUnknownCheckout, UnansweredPush, UnknownCheckoutCallback } from './evidence';
 
 const success = (changes: Partial<UnknownCheckoutCallback> = {}): UnknownCheckoutCallback => ({ success: true, phoneNumber: '254712345678', amount: 1000, confirmation: 'known', ...changes });
 const lost = (paymentId: string, status: UnansweredPush['status'] = 'pending'): UnansweredPush => ({ paymentId, status, pushState: 'indeterminate' });
@@ -54,5 +54,42 @@ describe('confirmationFrom', () => {
     expect(confirmationFrom({ kind: 'error', errorClass: 'indeterminate', httpStatus: 500, errorCode: '500.003.02', errorMessage: 'Spike Arrest Violation' })).toBeNull();
     expect(confirmationFrom({ kind: 'error', errorClass: 'permanent', httpStatus: 500, errorCode: '500.001.1001', errorMessage: 'Wrong credentials' })).toBeNull();
     expect(confirmationFrom({ kind: 'error', errorClass: 'token', httpStatus: 400, errorCode: '400.008.01', errorMessage: 'Invalid Authentication passed' })).toBeNull();
+  });
+});
+
+describe('judgeCallback', () => {
+  const paid = (changes: Partial<CallbackFacts> = {}): CallbackFacts => ({
+    status: 'pending',
+    heldReceipt: null,
+    expectedAmount: 1000,
+    expectedPhone: '254712345678',
+    outcome: 'completed',
+    amount: 1000,
+    receipt: 'UAB1CD2EF3',
+    phoneNumber: '254712345678',
+    receiptOwner: null,
+    ...changes,
+  });
+
+  it.each<[string, Partial<CallbackFacts>, string]>([
+    ['pending, success, all agree', {}, 'complete'],
+    ['pending, success, phone masked', { phoneNumber: null }, 'complete'],
+    ['pending, failure', { outcome: 'failed', amount: null, receipt: null }, 'fail'],
+    ['pending, another amount', { amount: 999 }, 'amount-mismatch'],
+    ['pending, no amount', { amount: null }, 'doubt'],
+    ['pending, no receipt', { receipt: null }, 'doubt'],
+    ['pending, another phone', { phoneNumber: '254712000000' }, 'doubt'],
+    ['pending, receipt already on another payment', { receiptOwner: 'p2' }, 'doubt'],
+    ['completed with that receipt, success', { status: 'completed', heldReceipt: 'UAB1CD2EF3' }, 'duplicate'],
+    ['completed with another receipt, success', { status: 'completed', heldReceipt: 'OTHER00001' }, 'conflict'],
+    ['completed, failure', { status: 'completed', heldReceipt: 'UAB1CD2EF3', outcome: 'failed' }, 'conflict'],
+    ['failed, failure', { status: 'failed', outcome: 'failed' }, 'duplicate'],
+    ['failed, success', { status: 'failed' }, 'conflict'],
+  ])('%s: %s', (_label, changes, kind) => {
+    expect(judgeCallback(paid(changes)).kind).toBe(kind);
+  });
+
+  it('names both amounts in a mismatch', () => {
+    expect(judgeCallback(paid({ amount: 999 }))).toEqual({ kind: 'amount-mismatch', errorMessage: 'Amount mismatch: M-Pesa reported KES 999 paid, the payment expected KES 1000' });
   });
 });

@@ -84,3 +84,54 @@ export function confirmationFrom(answer: StkQueryResult): 'known' | 'unknown' | 
   if (answer.errorClass === 'permanent' && answer.httpStatus === 400 && /checkoutrequestid/i.test(answer.errorMessage)) return 'unknown';
   return null;
 }
+
+/** What a callback for a payment that holds its CheckoutRequestID says, and what the payment is. */
+export interface CallbackFacts {
+  /** the payment's status as the callbacks before this one left it */
+  status: PaymentStatus;
+  /** the receipt the payment holds (or will, once its batch is written) */
+  heldReceipt: string | null;
+  expectedAmount: number;
+  expectedPhone: string;
+  outcome: 'completed' | 'failed';
+  amount: number | null;
+  receipt: string | null;
+  /** null when absent or masked by Daraja */
+  phoneNumber: string | null;
+  /** another payment that already holds this receipt */
+  receiptOwner: string | null;
+}
+
+export type CallbackDecision =
+  /** the payment already says the same */
+  | { kind: 'duplicate'; note: string }
+  /** contradicts a final payment: kept for review, nothing changes */
+  | { kind: 'conflict'; note: string; eventNote: string }
+  /** a failure callback fails the pending payment */
+  | { kind: 'fail' }
+  /** paid, but not the payment's amount: it fails, and the callback is kept for review */
+  | { kind: 'amount-mismatch'; errorMessage: string }
+  /** not believed on its own word: the status query settles the payment instead */
+  | { kind: 'doubt'; doubt: string }
+  | { kind: 'complete' };
+
+/**
+ * The evidence table's rows for a callback whose CheckoutRequestID a payment holds (the rows for a
+ * push whose answer is not known yet are judgeUnknownCheckout's).
+ */
+export function judgeCallback(f: CallbackFacts): CallbackDecision {
+  if (f.status !== 'pending') {
+    const same = f.status === f.outcome && (f.outcome !== 'completed' || f.heldReceipt === f.receipt);
+    if (same) return { kind: 'duplicate', note: `payment already ${f.status}` };
+    return { kind: 'conflict', note: `contradicts the ${f.status} payment`, eventNote: `callback says ${f.outcome}; payment stays ${f.status}` };
+  }
+  if (f.outcome === 'failed') return { kind: 'fail' };
+  if (f.amount !== null && f.amount !== f.expectedAmount) {
+    return { kind: 'amount-mismatch', errorMessage: `Amount mismatch: M-Pesa reported KES ${f.amount} paid, the payment expected KES ${f.expectedAmount}` };
+  }
+  if (f.amount === null) return { kind: 'doubt', doubt: 'success callback without an Amount' };
+  if (!f.receipt) return { kind: 'doubt', doubt: 'success callback without a receipt number' };
+  if (f.phoneNumber && f.phoneNumber !== f.expectedPhone) return { kind: 'doubt', doubt: 'paying phone number differs from the payment' };
+  if (f.receiptOwner) return { kind: 'doubt', doubt: `receipt ${f.receipt} already paid payment ${f.receiptOwner}` };
+  return { kind: 'complete' };
+}

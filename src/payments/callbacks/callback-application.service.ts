@@ -7,7 +7,7 @@ import { maskPhoneNumber } from '../../mpesa/phone-number';
 import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
-import { judgeUnknownCheckout, PROMPT_LIFETIME_MS, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
+import { judgeCallback, judgeUnknownCheckout, PROMPT_LIFETIME_MS, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
@@ -240,61 +240,50 @@ export class CallbackApplicationService {
   ): Promise<void> {
     const { outcome, reason } = classifyResultCode(parsed.resultCode);
     const evidence = { callbackId: callback.id, resultCode: parsed.resultCode, ...(matchedBy ? { matchedBy } : {}) };
-    const status = batch.statusOf(payment);
-
-    if (status !== 'pending') {
-      const sameOutcome = status === outcome && (outcome !== 'completed' || batch.receiptOf(payment) === parsed.mpesaReceiptNumber);
-      if (sameOutcome) return batch.close(callback, 'duplicate', payment.id, `payment already ${status}`);
-      batch.laterEvent({
-        paymentId: payment.id,
-        type: 'callback-conflict',
-        source: 'callback',
-        detail: { ...evidence, note: `callback says ${outcome}; payment stays ${status}` },
-      });
-      return batch.close(callback, 'review', payment.id, `contradicts the ${status} payment`);
-    }
-
-    if (outcome === 'failed') {
-      batch.settle(payment, {
-        outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },
-        options: { source: 'callback', detail: evidence },
-      });
-      return batch.close(callback, 'applied', payment.id, null);
-    }
-
-    if (parsed.amount !== null && parsed.amount !== payment.amount) {
-      const errorMessage = `Amount mismatch: M-Pesa reported KES ${parsed.amount} paid, the payment expected KES ${payment.amount}`;
-      batch.settle(payment, {
-        outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage },
-        options: { source: 'callback', eventType: 'amount-mismatch', detail: { ...evidence, paidAmount: parsed.amount, expectedAmount: payment.amount } },
-      });
-      return batch.close(callback, 'review', payment.id, errorMessage);
-    }
-
-    const doubt = this.doubtAbout(batch, parsed, payment);
-    if (doubt) {
-      // Not applied: the status query (which cannot be forged) settles the payment instead.
-      // Rare, so written at once, which keeps its history row ahead of any later settlement.
-      await manager.update(Payment, { id: payment.id }, { nextQueryAt: new Date() });
-      await recordPaymentEvent(manager, { paymentId: payment.id, type: 'callback-doubtful', source: 'callback', detail: { ...evidence, doubt } });
-      return batch.close(callback, 'review', payment.id, doubt);
-    }
-
-    batch.settle(payment, {
-      outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
-      options: { source: 'callback', detail: evidence },
+    const owner = parsed.mpesaReceiptNumber ? batch.receiptOwner(parsed.mpesaReceiptNumber) : undefined;
+    const decision = judgeCallback({
+      status: batch.statusOf(payment),
+      heldReceipt: batch.receiptOf(payment),
+      expectedAmount: payment.amount,
+      expectedPhone: payment.phoneNumber,
+      outcome,
+      amount: parsed.amount,
+      receipt: parsed.mpesaReceiptNumber,
+      phoneNumber: parsed.phoneNumber,
+      receiptOwner: owner && owner !== payment.id ? owner : null,
     });
-    return batch.close(callback, 'applied', payment.id, null);
-  }
 
-  /** Reasons not to trust a success callback on its own word. */
-  private doubtAbout(batch: CallbackBatch, parsed: ParsedStkCallback, payment: Payment): string | null {
-    if (parsed.amount === null) return 'success callback without an Amount';
-    if (!parsed.mpesaReceiptNumber) return 'success callback without a receipt number';
-    if (parsed.phoneNumber && parsed.phoneNumber !== payment.phoneNumber) return 'paying phone number differs from the payment';
-    const owner = batch.receiptOwner(parsed.mpesaReceiptNumber);
-    if (owner && owner !== payment.id) return `receipt ${parsed.mpesaReceiptNumber} already paid payment ${owner}`;
-    return null;
+    switch (decision.kind) {
+      case 'duplicate':
+        return batch.close(callback, 'duplicate', payment.id, decision.note);
+      case 'conflict':
+        batch.laterEvent({ paymentId: payment.id, type: 'callback-conflict', source: 'callback', detail: { ...evidence, note: decision.eventNote } });
+        return batch.close(callback, 'review', payment.id, decision.note);
+      case 'fail':
+        batch.settle(payment, {
+          outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },
+          options: { source: 'callback', detail: evidence },
+        });
+        return batch.close(callback, 'applied', payment.id, null);
+      case 'amount-mismatch':
+        batch.settle(payment, {
+          outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: decision.errorMessage },
+          options: { source: 'callback', eventType: 'amount-mismatch', detail: { ...evidence, paidAmount: parsed.amount, expectedAmount: payment.amount } },
+        });
+        return batch.close(callback, 'review', payment.id, decision.errorMessage);
+      case 'doubt':
+        // Not applied: the status query (which cannot be forged) settles the payment instead.
+        // Rare, so written at once, which keeps its history row ahead of any later settlement.
+        await manager.update(Payment, { id: payment.id }, { nextQueryAt: new Date() });
+        await recordPaymentEvent(manager, { paymentId: payment.id, type: 'callback-doubtful', source: 'callback', detail: { ...evidence, doubt: decision.doubt } });
+        return batch.close(callback, 'review', payment.id, decision.doubt);
+      case 'complete':
+        batch.settle(payment, {
+          outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
+          options: { source: 'callback', detail: evidence },
+        });
+        return batch.close(callback, 'applied', payment.id, null);
+    }
   }
 }
 
