@@ -180,4 +180,18 @@ describe('Callbacks for CheckoutRequestIDs we never learnt', () => {
     }
     expect(await flow.payment(payment.id)).toMatchObject({ status: 'pending', mpesaTransactionId: null });
   });
+
+  it('keeps a masked-phone callback that beats its push\'s answer until the answer is stored, then applies it', async () => {
+    const phone = '254712300007';
+    const { referralId, payment, push } = await pushed(phone, 'hold');
+    const body = successCallback(push.checkoutRequestId, AMOUNT, phone, 'MASK000007');
+    (body.Body.stkCallback.CallbackMetadata.Item[4] as { Value: unknown }).Value = '2547*****007';
+    await flow.http.raw.post(DEV_CALLBACK_PATH).send(body).expect(200);
+    const waiting = await settledRow(push.checkoutRequestId, (r) => r.state === 'unmatched', 'the callback to wait');
+    expect(waiting.note).toMatch(/waiting for the answer/);
+
+    push.accept();
+    expect(await flow.finalPayment(payment.id)).toMatchObject({ status: 'completed', mpesaTransactionId: 'MASK000007' });
+    expect(await referralStatus(referralId)).toBe('paid');
+  });
 });

@@ -12,6 +12,7 @@ describe('judgeUnknownCheckout', () => {
   it('waits while any push that could have sent it still waits for its answer, confirmed or not', () => {
     expect(judgeUnknownCheckout(success({ confirmation: null }), [inFlight('b')]).kind).toBe('wait');
     expect(judgeUnknownCheckout(success(), [lost('a'), inFlight('b')]).kind).toBe('wait');
+    expect(judgeUnknownCheckout(success({ phoneNumber: null, confirmation: null }), [inFlight('b')]).kind).toBe('wait');
   });
 
   it.each([null, 'needed'] as const)('asks Daraja first when the id is not confirmed (%s)', (confirmation) => {

@@ -15,7 +15,10 @@ export const PROMPT_LIFETIME_MS = 5 * 60_000;
 /** Whether Daraja knows a callback's CheckoutRequestID: asked by an STK Push Query. */
 export type Confirmation = 'needed' | 'known' | 'unknown';
 
-/** A push of the callback's phone and amount, sent within the prompt's lifetime before it, whose answer we lack. */
+/**
+ * A push of the callback's phone (any phone when the callback's is masked) and amount, sent within
+ * the prompt's lifetime before it, whose answer we lack.
+ */
 export interface UnansweredPush {
   paymentId: string;
   status: PaymentStatus;

@@ -216,10 +216,12 @@ export class CallbackApplicationService {
   private async judgeUnknownCheckout(manager: EntityManager, callback: MpesaCallback, parsed: ParsedStkCallback): Promise<UnknownCheckoutVerdict> {
     const success = parsed.resultCode === '0';
     let candidates: UnansweredPush[] = [];
-    if (success && parsed.phoneNumber && parsed.amount !== null) {
+    // A masked (or absent) phone: the pushes of that amount to any phone, so that one still in flight
+    // makes the callback wait for its answer rather than be reported as money on no payment.
+    if (success && parsed.amount !== null) {
       const rows: { id: string; status: UnansweredPush['status']; push_state: UnansweredPush['pushState'] }[] = await manager.query(
         `SELECT id, status, push_state FROM payments
-          WHERE phone_number = $1 AND amount = $2 AND stk_request_id IS NULL AND push_state IN ('sending', 'indeterminate')
+          WHERE ($1::text IS NULL OR phone_number = $1) AND amount = $2 AND stk_request_id IS NULL AND push_state IN ('sending', 'indeterminate')
             AND COALESCE(push_sent_at, created_at) BETWEEN $3::timestamptz - ($4::int * interval '1 millisecond') AND $3::timestamptz
           ORDER BY id FOR UPDATE`,
         [parsed.phoneNumber, parsed.amount, callback.receivedAt, PROMPT_LIFETIME_MS],
