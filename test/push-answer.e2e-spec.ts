@@ -114,4 +114,27 @@ describe('A push answer is always stored', () => {
     // The id is kept (a later callback can then be told apart from a forgery); the status is not touched.
     expect(stored).toMatchObject({ status: 'failed', stk_request_id: push.checkoutRequestId });
   });
+
+  it('records, never throws on, an answer whose CheckoutRequestID another payment already holds', async () => {
+    fake.pushMode = 'hold';
+    const before = fake.pushes.length;
+    const holderReferral = await flow.referralInPendingPayment('0712345004');
+    const [holderPush] = (await fake.waitForPushes(before + 1)).slice(before);
+    const holder = await flow.onlyPayment(holderReferral);
+    const referralId = await flow.referralInPendingPayment('0712345005');
+    const [push] = (await fake.waitForPushes(before + 2)).slice(before + 1);
+    const payment = await flow.onlyPayment(referralId);
+    holderPush.lose();
+    // As the old phone+amount guess could leave it: the holder was given this push's id by a callback.
+    await t.dataSource.query(`UPDATE payments SET stk_request_id = $2, push_state = 'indeterminate' WHERE id = $1`, [holder.id, push.checkoutRequestId]);
+
+    push.accept();
+    const events = await waitFor(async () => {
+      const p = await flow.payment(payment.id);
+      return p.events!.some((e) => e.type === 'push-answer-conflict') ? p.events! : null;
+    }, 'the conflict to be recorded', 10_000);
+    expect(events.find((e) => e.type === 'push-answer-conflict')!.detail).toMatchObject({ checkoutRequestId: push.checkoutRequestId, note: expect.stringContaining(holder.id) });
+    expect(await row(payment.id)).toMatchObject({ status: 'pending', push_state: 'indeterminate', stk_request_id: null });
+    expect(await row(holder.id)).toMatchObject({ stk_request_id: push.checkoutRequestId });
+  });
 });

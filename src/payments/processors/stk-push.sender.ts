@@ -123,6 +123,8 @@ export class StkPushSender {
       const decided = decidePushAnswer(locked, checkoutRequestId, holder?.id ?? null);
       const detail = { attempt: payment.attempts, checkoutRequestId, merchantRequestId, pushStateBefore: locked.pushState };
       if (decided.kind === 'conflict') {
+        // The answer cannot be used, so the push is as good as unanswered: the prompt may be out.
+        if (locked.status === 'pending' && locked.pushState === 'sending') await manager.update(Payment, { id: payment.id }, { pushState: 'indeterminate' });
         await recordPaymentEvent(manager, { paymentId: payment.id, type: 'push-answer-conflict', source: 'worker', detail: { ...detail, note: decided.reason } });
         return decided;
       }
