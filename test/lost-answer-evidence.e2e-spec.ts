@@ -195,3 +195,45 @@ describe('Callbacks for CheckoutRequestIDs we never learnt', () => {
     expect(await referralStatus(referralId)).toBe('paid');
   });
 });
+
+describe('Expiry waits for a callback still being confirmed', () => {
+  let fake: FakeDaraja;
+  let t: TestApp;
+  let flow: ReturnType<typeof paymentFlow>;
+  let daraja: 'busy' | 'knows' = 'busy';
+
+  beforeAll(async () => {
+    fake = await FakeDaraja.start();
+    // Busy at first: the confirmation query gets no usable answer.
+    fake.queryAnswer = () => (daraja === 'busy' ? { status: 500, body: { requestId: 'x', errorCode: '500.003.02', errorMessage: 'System is busy. Please try again in few minutes.' } } : FakeDaraja.final('0'));
+    fake.pushMode = 'lose';
+    t = await startTestApp({
+      role: 'all',
+      env: { MPESA_BASE_URL: fake.url, MPESA_TIMEOUT_MS: '1000', RECONCILE_INTERVAL_S: '1', RECONCILE_FIRST_QUERY_S: '1', PAYMENT_EXPIRY_S: '4', REFERRAL_FEE_KES: String(AMOUNT) },
+    });
+    flow = paymentFlow(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  it('does not expire a lost-answer payment while a success callback that may be its own awaits confirmation', async () => {
+    const phone = '254712300008';
+    const referralId = await flow.referralInPendingPayment(phone);
+    const payment = await flow.onlyPayment(referralId);
+    await waitFor(async () => (await t.dataSource.query('SELECT push_state FROM payments WHERE id = $1', [payment.id]))[0].push_state === 'indeterminate', 'the push answer to be lost', 10_000);
+    const id = 'ws_CO_CONFIRMLATER0000008';
+    await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(id, AMOUNT, phone, 'LATE000008')).expect(200);
+    await waitFor(async () => fake.queries.filter((q) => q === id).length >= 1, 'a confirmation query', 10_000);
+
+    // Well past PAYMENT_EXPIRY_S, with reconciliation rounds every second: still pending.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(await flow.payment(payment.id)).toMatchObject({ status: 'pending' });
+
+    daraja = 'knows';
+    const done = await flow.finalPayment(payment.id, 45_000);
+    expect(done).toMatchObject({ status: 'completed', mpesaTransactionId: 'LATE000008', stkRequestId: id });
+    expect((await flow.http.get(`/api/referrals/${referralId}`)).body.status).toBe('paid');
+  });
+});

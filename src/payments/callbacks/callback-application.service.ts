@@ -7,7 +7,7 @@ import { maskPhoneNumber } from '../../mpesa/phone-number';
 import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
-import { judgeCallback, judgeUnknownCheckout, PROMPT_LIFETIME_MS, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
+import { Confirmation, judgeCallback, judgeUnknownCheckout, PROMPT_LIFETIME_MS, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
@@ -48,7 +48,7 @@ export class CallbackApplicationService {
    * result), like apply()'s null. Each callback is judged in the order it arrived, against its
    * payment as the callbacks before it in the batch left it.
    */
-  async applyMany(callbackIds: readonly string[]): Promise<Map<string, CallbackState>> {
+  async applyMany(callbackIds: readonly string[], confirmations?: ReadonlyMap<string, Confirmation>): Promise<Map<string, CallbackState>> {
     if (callbackIds.length === 0) return new Map();
     const closed = await this.dataSource.transaction(async (manager) => {
       const callbacks = await manager
@@ -61,6 +61,9 @@ export class CallbackApplicationService {
         .addOrderBy('c.id')
         .getMany();
       if (callbacks.length === 0) return [];
+      // What Daraja just said about their CheckoutRequestIDs: judged with it, written with the verdict
+      // in this transaction, so nothing (an expiry round) sees the one without the other.
+      for (const callback of callbacks) callback.confirmation = confirmations?.get(callback.id) ?? callback.confirmation;
 
       const batch = new CallbackBatch();
       const readable: { callback: MpesaCallback; parsed: ParsedStkCallback }[] = [];
@@ -116,9 +119,9 @@ export class CallbackApplicationService {
    * callback, and a callback that fails on its own has the failure recorded (recordFailure). Only
    * a failure to record that (the database is away) is thrown; the callbacks then stay as they were.
    */
-  async applyEach(callbackIds: readonly string[]): Promise<Map<string, CallbackState>> {
+  async applyEach(callbackIds: readonly string[], confirmations?: ReadonlyMap<string, Confirmation>): Promise<Map<string, CallbackState>> {
     try {
-      return await this.applyMany(callbackIds);
+      return await this.applyMany(callbackIds, confirmations);
     } catch (error) {
       if (callbackIds.length === 1) {
         const state = await this.recordFailure(callbackIds[0], error);
@@ -128,7 +131,7 @@ export class CallbackApplicationService {
     const states = new Map<string, CallbackState>();
     for (const id of callbackIds) {
       try {
-        for (const [closedId, state] of await this.applyMany([id])) states.set(closedId, state);
+        for (const [closedId, state] of await this.applyMany([id], confirmations)) states.set(closedId, state);
       } catch (error) {
         const state = await this.recordFailure(id, error);
         if (state) states.set(id, state);

@@ -93,7 +93,7 @@ export class CallbackBatch {
     if (this.closures.length === 0) return;
     await manager.query(
       `UPDATE mpesa_callbacks c SET state = v.state, payment_id = v.payment_id, note = v.note, processed_at = now(),
-              confirmation = COALESCE(c.confirmation, v.confirmation)
+              confirmation = COALESCE(v.confirmation, c.confirmation)
          FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::text[], $5::varchar[]) AS v(id, state, payment_id, note, confirmation)
         WHERE c.id = v.id`,
       [
@@ -101,7 +101,8 @@ export class CallbackBatch {
         this.closures.map((c) => c.state),
         this.closures.map((c) => c.paymentId),
         this.closures.map((c) => c.note),
-        this.closures.map((c) => c.confirmation ?? null),
+        // A confirmation learnt for this application (MpesaCallback.confirmation set by the caller) is written with its verdict.
+        this.closures.map((c) => c.confirmation ?? c.callback.confirmation ?? null),
       ],
     );
   }

@@ -23,8 +23,6 @@ const RECEIVED_GRACE_MS = 5_000;
 const SWEEP_BATCH = 100;
 /** CheckoutRequestIDs confirmed by STK Push Query per sweep; the rest wait for the next one. */
 const CONFIRM_BATCH = 50;
-/** A confirmation query that got no usable answer is asked again after this long. */
-const CONFIRM_RETRY_MS = 30_000;
 /** Unmatched callbacks judged again on every sweep while this young: the pushes that could have sent them may still change. */
 const REJUDGE_WINDOW_MS = 60 * 60_000;
 
@@ -103,7 +101,8 @@ export class PaymentSweeper {
         WHERE state = 'unmatched' AND confirmation = 'needed'
           AND (confirmed_at IS NULL OR confirmed_at < now() - ($1::int * interval '1 millisecond'))
         ORDER BY received_at LIMIT $2`,
-      [CONFIRM_RETRY_MS, CONFIRM_BATCH],
+      // A query that got no usable answer is asked again a reconciliation interval later.
+      [this.config.payments.reconcileIntervalS * 1000, CONFIRM_BATCH],
     );
     let confirmed = 0;
     for (const { id, checkout_request_id: checkoutRequestId } of due) {
@@ -115,10 +114,11 @@ export class PaymentSweeper {
         if (!(error instanceof DarajaRequestError)) throw error;
         answer = 'unknown';
       }
-      await this.dataSource.query(`UPDATE mpesa_callbacks SET confirmation = COALESCE($2, confirmation), confirmed_at = now() WHERE id = $1`, [id, answer]);
+      await this.dataSource.query(`UPDATE mpesa_callbacks SET confirmed_at = now() WHERE id = $1`, [id]);
       if (answer === null) continue;
       confirmed++;
-      await this.callbacks.applyEach([id]);
+      // Recorded with its verdict, in one transaction (see applyMany); if that fails, asked again.
+      await this.callbacks.applyEach([id], new Map([[id, answer]]));
     }
     return confirmed;
   }
