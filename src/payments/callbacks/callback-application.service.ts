@@ -20,10 +20,20 @@ const MATCH_WINDOW_HOURS = 48;
 /** Failures (other than bad data) after which a callback is set aside rather than retried. */
 const MAX_APPLY_FAILURES = 3;
 
-/** Postgres data exceptions (22) and integrity violations (23): the same callback fails the same way again. */
-function isDataError(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: unknown }; code?: unknown } | null)?.driverError?.code ?? (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
+/**
+ * Why applying a callback failed. data: Postgres data exceptions (22) and integrity violations (23),
+ * which fail the same way every time; transient: the database away or busy (connection errors,
+ * 08 connection, 40 rollback/deadlock, 53 resources, 57 operator intervention, 58 system), which
+ * says nothing about the callback; other: anything else (a bug).
+ */
+export function applyFailureKind(error: unknown): 'data' | 'transient' | 'other' {
+  const e = error as { driverError?: { code?: unknown }; code?: unknown } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  // pg reports a dropped connection without an SQLSTATE ("Connection terminated unexpectedly").
+  if (typeof code !== 'string') return /connect|terminat|timeout|socket/i.test(error instanceof Error ? error.message : String(error)) ? 'transient' : 'other';
+  if (/^2[23]/.test(code)) return 'data';
+  if (/^(08|40|53|57|58)/.test(code) || /^E[A-Z]+$/.test(code)) return 'transient';
+  return 'other';
 }
 
 @Injectable()
@@ -141,14 +151,20 @@ export class CallbackApplicationService {
   }
 
   /**
-   * Counts a failure to apply one callback. Bad data (Postgres classes 22 and 23: a value too long,
-   * a constraint) will fail the same way every time, so the callback is set aside at once; any other
-   * error (a bug, a lost connection) after MAX_APPLY_FAILURES tries. Set aside, it waits for a
+   * Counts a failure to apply one callback (applyFailureKind). Bad data (a value too long, a
+   * constraint) will fail the same way every time, so the callback is set aside at once; any other
+   * error but a transient one (a bug) after MAX_APPLY_FAILURES tries. Set aside, it waits for a
    * person with its reason, never for ever, and no longer slows every sweep.
    */
   private async recordFailure(callbackId: string, error: unknown): Promise<CallbackState | null> {
     const message = error instanceof Error ? error.message : String(error);
-    const permanent = isDataError(error);
+    const kind = applyFailureKind(error);
+    if (kind === 'transient') {
+      // Not the callback's fault: it stays as it is for the next sweep, uncounted.
+      this.logger.error({ callbackId, error: message }, 'Applying a stored callback failed; the sweeper will retry');
+      return null;
+    }
+    const permanent = kind === 'data';
     const rows: [{ state: CallbackState; apply_failures: number }[], number] = await this.dataSource.query(
       `UPDATE mpesa_callbacks
           SET apply_failures = apply_failures + 1, last_error = $2,
