@@ -105,7 +105,7 @@ describe('Reconciliation', () => {
       expect((await flow.http.get(`/api/referrals/${referralId}`)).body.status).toBe('pending-payment');
     });
 
-    it('never queries or resends a push whose answer was lost (501); its callback settles it', async () => {
+    it('never status-queries or resends a push whose answer was lost (501); its callback, once Daraja confirms its id, settles it', async () => {
       const referralId = await flow.referralInPendingPayment(SIM('501'));
       const done = (await flow.finalPayment((await flow.onlyPayment(referralId)).id)) as PaymentWithEvents;
       expect(done).toMatchObject({ status: 'completed', attempts: 1, stkRequestId: expect.stringMatching(/^ws_CO_/) });
@@ -117,7 +117,10 @@ describe('Reconciliation', () => {
       runs.mockRestore();
       const truth = await flow.groundTruth();
       expect(truth.pushes.filter((p) => p.accountReference === accountReferenceOf(referralId))).toHaveLength(1);
-      expect(truth.queriesByCheckoutRequestId[done.stkRequestId!]).toBe(0);
+      // One STK Push Query: the confirmation of the callback's CheckoutRequestID (no push of ours was
+      // answered with it) before it was matched; reconciliation itself never asked about this payment.
+      expect(truth.queriesByCheckoutRequestId[done.stkRequestId!]).toBe(1);
+      expect(done.events.find((e) => e.type === 'callback-matched')?.detail).toMatchObject({ confirmedBy: 'stk-push-query' });
       expect((await dbRow(t, done.id)).query_count).toBe(0);
     });
 

@@ -1,4 +1,4 @@
-import { CallbackParseError, extractCheckoutRequestId, parseStkCallback } from './stk-callback.parser';
+import { CallbackParseError, extractCheckoutRequestId, parseStkCallback, transactionDateToIso } from './stk-callback.parser';
 
 const success = () => ({
   Body: {
@@ -98,13 +98,42 @@ describe('parseStkCallback', () => {
     ['Item not a list', { Body: { stkCallback: { ...failure(0).Body.stkCallback, CallbackMetadata: { Item: 'x' } } } }],
     ['an item without Name', { Body: { stkCallback: { ...failure(0).Body.stkCallback, CallbackMetadata: { Item: [{ Value: 1 }] } } } }],
     ['a non-numeric Amount', { Body: { stkCallback: { ...failure(0).Body.stkCallback, CallbackMetadata: { Item: [{ Name: 'Amount', Value: 'ten' }] } } } }],
-    ['a malformed TransactionDate', { Body: { stkCallback: { ...failure(0).Body.stkCallback, CallbackMetadata: { Item: [{ Name: 'TransactionDate', Value: 2019 }] } } } }],
+    ['a TransactionDate that is an object', { Body: { stkCallback: { ...failure(0).Body.stkCallback, CallbackMetadata: { Item: [{ Name: 'TransactionDate', Value: { at: 1 } }] } } } }],
   ])('refuses %s with a CallbackParseError', (_label, body) => {
     expect(() => parseStkCallback(body)).toThrow(CallbackParseError);
   });
 
+  it.each([
+    ['a short number', 2019, '2019'],
+    ['a date with separators', '2026-11-21 10:21:15', '2026-11-21 10:21:15'],
+    ['an ISO string', '2026-11-21T10:21:15+03:00', '2026-11-21T10:21:15+03:00'],
+  ])('keeps an unusual TransactionDate (%s) as received, with the receipt', (_label, value, kept) => {
+    const body = success();
+    const items = body.Body.stkCallback.CallbackMetadata.Item as { Name: string; Value?: unknown }[];
+    items.find((i) => i.Name === 'TransactionDate')!.Value = value;
+    expect(parseStkCallback(body)).toMatchObject({ transactionDate: kept, mpesaReceiptNumber: 'NLJ7RT61SV' });
+  });
+
+  it('keeps a receipt of any length, and reads a numeric one as its digits', () => {
+    const body = success();
+    const items = body.Body.stkCallback.CallbackMetadata.Item as { Name: string; Value?: unknown }[];
+    items.find((i) => i.Name === 'MpesaReceiptNumber')!.Value = 'X'.repeat(60);
+    expect(parseStkCallback(body).mpesaReceiptNumber).toBe('X'.repeat(60));
+    items.find((i) => i.Name === 'MpesaReceiptNumber')!.Value = 1234567890;
+    expect(parseStkCallback(body).mpesaReceiptNumber).toBe('1234567890');
+  });
+
   it('names the missing part in its message', () => {
     expect(() => parseStkCallback({ Body: {} })).toThrow('Invalid STK callback: Body.stkCallback is missing');
+  });
+});
+
+describe('transactionDateToIso', () => {
+  it('reads the documented form as Nairobi time, and nothing else', () => {
+    expect(transactionDateToIso('20191219102115')).toBe('2019-12-19T07:21:15.000Z');
+    expect(transactionDateToIso('20190230102115')).toBeNull();
+    expect(transactionDateToIso('2019-12-19 10:21:15')).toBeNull();
+    expect(transactionDateToIso(null)).toBeNull();
   });
 });
 

@@ -9,7 +9,10 @@ export interface ParsedStkCallback {
   resultDesc: string;
   amount: number | null;
   mpesaReceiptNumber: string | null;
-  /** `YYYYMMDDHHmmss`, Nairobi time, as Daraja sends it */
+  /**
+   * As Daraja sent it, normally `YYYYMMDDHHmmss` in Nairobi time; an unusual form is kept as
+   * received (never a reason to lose the receipt): read it with transactionDateToIso().
+   */
   transactionDate: string | null;
   /** normalised MSISDN, or null when absent or not a phone number (Daraja has been seen masking it) */
   phoneNumber: string | null;
@@ -100,17 +103,34 @@ function amountOf(value: unknown): number | null {
   return n;
 }
 
+/** Kept as received: a receipt is never refused for its form (a number is read as its digits). */
 function receiptOf(value: unknown): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string') throw new CallbackParseError('MpesaReceiptNumber must be a string');
-  return value.trim();
+  if (value === undefined || value === null) return null;
+  const raw = typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : null;
+  if (raw === null) throw new CallbackParseError('MpesaReceiptNumber must be a string');
+  return raw === '' ? null : raw;
 }
 
+/** Kept as received, whatever its form; only an object or a list is not a date at all. */
 function transactionDateOf(value: unknown): string | null {
-  if (value === undefined || value === null || value === '') return null;
-  const raw = typeof value === 'number' && Number.isInteger(value) ? String(value) : typeof value === 'string' ? value.trim() : '';
-  if (!/^\d{14}$/.test(raw)) throw new CallbackParseError('TransactionDate must be YYYYMMDDHHmmss');
-  return raw;
+  if (value === undefined || value === null) return null;
+  const raw = typeof value === 'number' && Number.isFinite(value) ? String(value) : typeof value === 'string' ? value.trim() : null;
+  if (raw === null) throw new CallbackParseError('TransactionDate must be a number or a string');
+  return raw === '' ? null : raw;
+}
+
+/**
+ * The instant a TransactionDate names, when it is the documented `YYYYMMDDHHmmss` (Nairobi time,
+ * UTC+3) and a real date; null for any other form (the raw value is kept elsewhere).
+ */
+export function transactionDateToIso(raw: string | null): string | null {
+  const match = raw ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(raw) : null;
+  if (!match) return null;
+  const [y, mo, d, h, mi, se] = match.slice(1).map(Number);
+  const at = new Date(Date.UTC(y, mo - 1, d, h - 3, mi, se));
+  const back = new Date(at.getTime() + 3 * 3600_000);
+  const same = back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && back.getUTCHours() === h && back.getUTCMinutes() === mi && back.getUTCSeconds() === se;
+  return same ? at.toISOString() : null;
 }
 
 function phoneOf(value: unknown): string | null {

@@ -26,24 +26,28 @@ export class Payment {
   pushState!: PushState;
 
   /** Daraja's CheckoutRequestID, set once Daraja accepted the push. */
-  @Column({ name: 'stk_request_id', type: 'varchar', length: 100, nullable: true })
+  @Column({ name: 'stk_request_id', type: 'text', nullable: true })
   stkRequestId!: string | null;
 
-  @Column({ name: 'merchant_request_id', type: 'varchar', length: 100, nullable: true })
+  @Column({ name: 'merchant_request_id', type: 'text', nullable: true })
   merchantRequestId!: string | null;
 
   /** The M-Pesa receipt number. */
-  @Column({ name: 'mpesa_transaction_id', type: 'varchar', length: 40, nullable: true })
+  @Column({ name: 'mpesa_transaction_id', type: 'text', nullable: true })
   mpesaTransactionId!: string | null;
 
-  @Column({ name: 'result_code', type: 'varchar', length: 40, nullable: true })
+  @Column({ name: 'result_code', type: 'text', nullable: true })
   resultCode!: string | null;
 
-  @Column({ name: 'result_desc', type: 'varchar', length: 500, nullable: true })
+  @Column({ name: 'result_desc', type: 'text', nullable: true })
   resultDesc!: string | null;
 
-  @Column({ name: 'error_message', type: 'varchar', length: 500, nullable: true })
+  @Column({ name: 'error_message', type: 'text', nullable: true })
   errorMessage!: string | null;
+
+  /** When the push was last claimed for sending: only a push sent shortly before a callback can have sent it. */
+  @Column({ name: 'push_sent_at', type: 'timestamptz', nullable: true })
+  pushSentAt!: Date | null;
 
   /** STK push sends made for this payment. */
   @Column({ type: 'integer', default: 0 })

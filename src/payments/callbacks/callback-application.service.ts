@@ -3,9 +3,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { maskPhoneNumber } from '../../mpesa/phone-number';
 import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
+import { Confirmation, judgeCallback, judgeUnknownCheckout, PROMPT_LIFETIME_MS, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
@@ -15,6 +17,24 @@ import { CallbackState, MpesaCallback } from './mpesa-callback.entity';
 
 /** How long an unmatched callback stays a candidate for matching by phone and amount. */
 const MATCH_WINDOW_HOURS = 48;
+/** Failures (other than bad data) after which a callback is set aside rather than retried. */
+const MAX_APPLY_FAILURES = 3;
+
+/**
+ * Why applying a callback failed. data: Postgres data exceptions (22) and integrity violations (23),
+ * which fail the same way every time; transient: the database away or busy (connection errors,
+ * 08 connection, 40 rollback/deadlock, 53 resources, 57 operator intervention, 58 system), which
+ * says nothing about the callback; other: anything else (a bug).
+ */
+export function applyFailureKind(error: unknown): 'data' | 'transient' | 'other' {
+  const e = error as { driverError?: { code?: unknown }; code?: unknown } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  // pg reports a dropped connection without an SQLSTATE ("Connection terminated unexpectedly").
+  if (typeof code !== 'string') return /connect|terminat|timeout|socket/i.test(error instanceof Error ? error.message : String(error)) ? 'transient' : 'other';
+  if (/^2[23]/.test(code)) return 'data';
+  if (/^(08|40|53|57|58)/.test(code) || /^E[A-Z]+$/.test(code)) return 'transient';
+  return 'other';
+}
 
 @Injectable()
 export class CallbackApplicationService {
@@ -38,7 +58,7 @@ export class CallbackApplicationService {
    * result), like apply()'s null. Each callback is judged in the order it arrived, against its
    * payment as the callbacks before it in the batch left it.
    */
-  async applyMany(callbackIds: readonly string[]): Promise<Map<string, CallbackState>> {
+  async applyMany(callbackIds: readonly string[], confirmations?: ReadonlyMap<string, Confirmation>): Promise<Map<string, CallbackState>> {
     if (callbackIds.length === 0) return new Map();
     const closed = await this.dataSource.transaction(async (manager) => {
       const callbacks = await manager
@@ -51,6 +71,9 @@ export class CallbackApplicationService {
         .addOrderBy('c.id')
         .getMany();
       if (callbacks.length === 0) return [];
+      // What Daraja just said about their CheckoutRequestIDs: judged with it, written with the verdict
+      // in this transaction, so nothing (an expiry round) sees the one without the other.
+      for (const callback of callbacks) callback.confirmation = confirmations?.get(callback.id) ?? callback.confirmation;
 
       const batch = new CallbackBatch();
       const readable: { callback: MpesaCallback; parsed: ParsedStkCallback }[] = [];
@@ -68,18 +91,19 @@ export class CallbackApplicationService {
         let payment = batch.paymentFor(parsed.checkoutRequestId) ?? null;
         let matchedBy: string | undefined;
         if (!payment) {
-          payment = await this.findLostPushPayment(manager, parsed);
-          if (!payment) {
-            batch.close(callback, 'unmatched', null, 'no payment has this CheckoutRequestID yet');
+          const verdict = await this.judgeUnknownCheckout(manager, callback, parsed);
+          if (verdict.kind !== 'match') {
+            closeUnknownCheckout(batch, callback, parsed, verdict);
             continue;
           }
+          payment = await manager.findOneOrFail(Payment, { where: { id: verdict.paymentId }, lock: { mode: 'pessimistic_write' } });
           matchedBy = 'phone-and-amount';
           await manager.update(Payment, { id: payment.id }, { stkRequestId: parsed.checkoutRequestId, merchantRequestId: parsed.merchantRequestId });
           await recordPaymentEvent(manager, {
             paymentId: payment.id,
             type: 'callback-matched',
             source: 'callback',
-            detail: { by: matchedBy, checkoutRequestId: parsed.checkoutRequestId, callbackId: callback.id },
+            detail: { by: matchedBy, checkoutRequestId: parsed.checkoutRequestId, callbackId: callback.id, confirmedBy: 'stk-push-query' },
           });
           payment.stkRequestId = parsed.checkoutRequestId;
           batch.addLockedPayment(payment);
@@ -91,11 +115,74 @@ export class CallbackApplicationService {
       return batch.closures;
     });
     // Counted and reported once committed.
-    for (const { callback, state, paymentId, note } of closed) {
+    for (const { callback, state, paymentId, note, warning } of closed) {
       this.metrics.callbackProcessed(state);
       if (state === 'review' || state === 'invalid') this.logger.warn({ callbackId: callback.id, paymentId, state, note }, 'Callback kept for review');
+      // Once per change of verdict, not on every sweep that judges it again.
+      if (warning && (callback.state !== state || callback.note !== note)) this.logger.warn({ callbackId: callback.id, state, note, ...warning }, 'Money M-Pesa reported is on no payment');
     }
     return new Map(closed.map(({ callback, state }) => [callback.id, state]));
+  }
+
+  /**
+   * applyMany(), and never held up by one callback: a batch that fails is applied callback by
+   * callback, and a callback that fails on its own has the failure recorded (recordFailure). Only
+   * a failure to record that (the database is away) is thrown; the callbacks then stay as they were.
+   */
+  async applyEach(callbackIds: readonly string[], confirmations?: ReadonlyMap<string, Confirmation>): Promise<Map<string, CallbackState>> {
+    try {
+      return await this.applyMany(callbackIds, confirmations);
+    } catch (error) {
+      if (callbackIds.length === 1) {
+        const state = await this.recordFailure(callbackIds[0], error);
+        return state ? new Map([[callbackIds[0], state]]) : new Map();
+      }
+    }
+    const states = new Map<string, CallbackState>();
+    for (const id of callbackIds) {
+      try {
+        for (const [closedId, state] of await this.applyMany([id], confirmations)) states.set(closedId, state);
+      } catch (error) {
+        const state = await this.recordFailure(id, error);
+        if (state) states.set(id, state);
+      }
+    }
+    return states;
+  }
+
+  /**
+   * Counts a failure to apply one callback (applyFailureKind). Bad data (a value too long, a
+   * constraint) will fail the same way every time, so the callback is set aside at once; any other
+   * error but a transient one (a bug) after MAX_APPLY_FAILURES tries. Set aside, it waits for a
+   * person with its reason, never for ever, and no longer slows every sweep.
+   */
+  private async recordFailure(callbackId: string, error: unknown): Promise<CallbackState | null> {
+    const message = error instanceof Error ? error.message : String(error);
+    const kind = applyFailureKind(error);
+    if (kind === 'transient') {
+      // Not the callback's fault: it stays as it is for the next sweep, uncounted.
+      this.logger.error({ callbackId, error: message }, 'Applying a stored callback failed; the sweeper will retry');
+      return null;
+    }
+    const permanent = kind === 'data';
+    const rows: [{ state: CallbackState; apply_failures: number }[], number] = await this.dataSource.query(
+      `UPDATE mpesa_callbacks
+          SET apply_failures = apply_failures + 1, last_error = $2,
+              state = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN 'set-aside' ELSE state END,
+              note = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN left('could not be applied: ' || $2, 500) ELSE note END,
+              processed_at = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN now() ELSE processed_at END
+        WHERE id = $1 AND state IN ('received', 'unmatched')
+        RETURNING state, apply_failures`,
+      [callbackId, message, permanent, MAX_APPLY_FAILURES],
+    );
+    const [row] = rows[0];
+    if (row?.state === 'set-aside') {
+      this.metrics.callbackProcessed('set-aside');
+      this.logger.warn({ callbackId, failures: row.apply_failures, error: message }, 'Callback set aside: it could not be applied');
+      return 'set-aside';
+    }
+    this.logger.error({ callbackId, failures: row?.apply_failures, error: message }, 'Applying a stored callback failed; the sweeper will retry');
+    return null;
   }
 
   /** Applies callbacks that arrived before the push's answer told us their CheckoutRequestID. */
@@ -108,44 +195,59 @@ export class CallbackApplicationService {
     await this.applyMany(waiting.map(({ id }) => id));
   }
 
-  /** A push whose answer was lost: its success callback may be here, under an unknown CheckoutRequestID. */
+  /**
+   * A push whose answer was lost: its success callback may be here already, under a CheckoutRequestID
+   * we never learnt. Judges again the unmatched callbacks that arrived within the prompt's lifetime
+   * after the push was sent (evidence.ts decides whether exactly this payment could have sent one).
+   */
   async matchByPhoneAndAmount(paymentId: string): Promise<void> {
     const payment = await this.dataSource.manager.findOneBy(Payment, { id: paymentId });
     if (!payment || payment.status !== 'pending' || payment.stkRequestId) return;
-    for (const { id } of await this.openCallbackIds('unmatched')) {
-      const state = await this.apply(id);
-      if (state === 'applied' || state === 'review') {
-        const after = await this.dataSource.manager.findOneBy(Payment, { id: paymentId });
-        if (after?.stkRequestId) return;
-      }
-    }
+    const sentAt = payment.pushSentAt ?? payment.createdAt;
+    const ids: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM mpesa_callbacks
+        WHERE state = 'unmatched' AND received_at >= $1::timestamptz AND received_at <= $1::timestamptz + ($2::int * interval '1 millisecond')
+        ORDER BY received_at LIMIT 500`,
+      [sentAt, PROMPT_LIFETIME_MS],
+    );
+    await this.applyEach(ids.map(({ id }) => id));
   }
 
-  /** Callbacks still open: stored but not applied (a process died), or unmatched. Oldest first. */
+  /**
+   * Callbacks still open: stored but not applied (a process died), however old, or unmatched within
+   * the matching window. Oldest first.
+   */
   async openCallbackIds(state: 'received' | 'unmatched', olderThanMs = 0, limit = 500): Promise<{ id: string }[]> {
     return this.dataSource.query(
       `SELECT id FROM mpesa_callbacks
         WHERE state = $1 AND received_at < now() - ($2::int * interval '1 millisecond')
-          AND received_at > now() - ($3::int * interval '1 hour')
+          AND ($1 = 'received' OR received_at > now() - ($3::int * interval '1 hour'))
         ORDER BY received_at LIMIT $4`,
       [state, olderThanMs, MATCH_WINDOW_HOURS, limit],
     );
   }
 
   /**
-   * Exactly one pending payment whose push answer was lost, for the same phone and amount as a
-   * success callback: that is the payment the customer paid. Zero or several: no guess is made.
+   * The facts evidence.ts needs about a callback whose CheckoutRequestID no payment holds: the pushes
+   * of its phone and amount, of any referral and status, that were in flight or whose answer was
+   * lost, sent within the prompt's lifetime before the callback arrived. Locked, in id order.
    */
-  private async findLostPushPayment(manager: EntityManager, parsed: ParsedStkCallback): Promise<Payment | null> {
-    if (parsed.resultCode !== '0' || !parsed.phoneNumber || parsed.amount === null) return null;
-    const candidates = await manager
-      .createQueryBuilder(Payment, 'p')
-      .setLock('pessimistic_write')
-      .where("p.status = 'pending' AND p.push_state = 'indeterminate' AND p.stk_request_id IS NULL")
-      .andWhere('p.phone_number = :phone AND p.amount = :amount', { phone: parsed.phoneNumber, amount: parsed.amount })
-      .limit(2)
-      .getMany();
-    return candidates.length === 1 ? candidates[0] : null;
+  private async judgeUnknownCheckout(manager: EntityManager, callback: MpesaCallback, parsed: ParsedStkCallback): Promise<UnknownCheckoutVerdict> {
+    const success = parsed.resultCode === '0';
+    let candidates: UnansweredPush[] = [];
+    // A masked (or absent) phone: the pushes of that amount to any phone, so that one still in flight
+    // makes the callback wait for its answer rather than be reported as money on no payment.
+    if (success && parsed.amount !== null) {
+      const rows: { id: string; status: UnansweredPush['status']; push_state: UnansweredPush['pushState'] }[] = await manager.query(
+        `SELECT id, status, push_state FROM payments
+          WHERE ($1::text IS NULL OR phone_number = $1) AND amount = $2 AND stk_request_id IS NULL AND push_state IN ('sending', 'indeterminate')
+            AND COALESCE(push_sent_at, created_at) BETWEEN $3::timestamptz - ($4::int * interval '1 millisecond') AND $3::timestamptz
+          ORDER BY id FOR UPDATE`,
+        [parsed.phoneNumber, parsed.amount, callback.receivedAt, PROMPT_LIFETIME_MS],
+      );
+      candidates = rows.map((r) => ({ paymentId: r.id, status: r.status, pushState: r.push_state }));
+    }
+    return judgeUnknownCheckout({ success, phoneNumber: parsed.phoneNumber, amount: parsed.amount, confirmation: callback.confirmation }, candidates);
   }
 
   /** Decides what one callback does to its (locked) payment; the writes are the batch's. */
@@ -159,60 +261,68 @@ export class CallbackApplicationService {
   ): Promise<void> {
     const { outcome, reason } = classifyResultCode(parsed.resultCode);
     const evidence = { callbackId: callback.id, resultCode: parsed.resultCode, ...(matchedBy ? { matchedBy } : {}) };
-    const status = batch.statusOf(payment);
-
-    if (status !== 'pending') {
-      const sameOutcome = status === outcome && (outcome !== 'completed' || batch.receiptOf(payment) === parsed.mpesaReceiptNumber);
-      if (sameOutcome) return batch.close(callback, 'duplicate', payment.id, `payment already ${status}`);
-      batch.laterEvent({
-        paymentId: payment.id,
-        type: 'callback-conflict',
-        source: 'callback',
-        detail: { ...evidence, note: `callback says ${outcome}; payment stays ${status}` },
-      });
-      return batch.close(callback, 'review', payment.id, `contradicts the ${status} payment`);
-    }
-
-    if (outcome === 'failed') {
-      batch.settle(payment, {
-        outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },
-        options: { source: 'callback', detail: evidence },
-      });
-      return batch.close(callback, 'applied', payment.id, null);
-    }
-
-    if (parsed.amount !== null && parsed.amount !== payment.amount) {
-      const errorMessage = `Amount mismatch: M-Pesa reported KES ${parsed.amount} paid, the payment expected KES ${payment.amount}`;
-      batch.settle(payment, {
-        outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage },
-        options: { source: 'callback', eventType: 'amount-mismatch', detail: { ...evidence, paidAmount: parsed.amount, expectedAmount: payment.amount } },
-      });
-      return batch.close(callback, 'review', payment.id, errorMessage);
-    }
-
-    const doubt = this.doubtAbout(batch, parsed, payment);
-    if (doubt) {
-      // Not applied: the status query (which cannot be forged) settles the payment instead.
-      // Rare, so written at once, which keeps its history row ahead of any later settlement.
-      await manager.update(Payment, { id: payment.id }, { nextQueryAt: new Date() });
-      await recordPaymentEvent(manager, { paymentId: payment.id, type: 'callback-doubtful', source: 'callback', detail: { ...evidence, doubt } });
-      return batch.close(callback, 'review', payment.id, doubt);
-    }
-
-    batch.settle(payment, {
-      outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
-      options: { source: 'callback', detail: evidence },
+    const owner = parsed.mpesaReceiptNumber ? batch.receiptOwner(parsed.mpesaReceiptNumber) : undefined;
+    const decision = judgeCallback({
+      status: batch.statusOf(payment),
+      heldReceipt: batch.receiptOf(payment),
+      expectedAmount: payment.amount,
+      expectedPhone: payment.phoneNumber,
+      outcome,
+      amount: parsed.amount,
+      receipt: parsed.mpesaReceiptNumber,
+      phoneNumber: parsed.phoneNumber,
+      receiptOwner: owner && owner !== payment.id ? owner : null,
     });
-    return batch.close(callback, 'applied', payment.id, null);
-  }
 
-  /** Reasons not to trust a success callback on its own word. */
-  private doubtAbout(batch: CallbackBatch, parsed: ParsedStkCallback, payment: Payment): string | null {
-    if (parsed.amount === null) return 'success callback without an Amount';
-    if (!parsed.mpesaReceiptNumber) return 'success callback without a receipt number';
-    if (parsed.phoneNumber && parsed.phoneNumber !== payment.phoneNumber) return 'paying phone number differs from the payment';
-    const owner = batch.receiptOwner(parsed.mpesaReceiptNumber);
-    if (owner && owner !== payment.id) return `receipt ${parsed.mpesaReceiptNumber} already paid payment ${owner}`;
-    return null;
+    switch (decision.kind) {
+      case 'duplicate':
+        return batch.close(callback, 'duplicate', payment.id, decision.note);
+      case 'conflict':
+        batch.laterEvent({ paymentId: payment.id, type: 'callback-conflict', source: 'callback', detail: { ...evidence, note: decision.eventNote } });
+        return batch.close(callback, 'review', payment.id, decision.note);
+      case 'fail':
+        batch.settle(payment, {
+          outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },
+          options: { source: 'callback', detail: evidence },
+        });
+        return batch.close(callback, 'applied', payment.id, null);
+      case 'amount-mismatch':
+        batch.settle(payment, {
+          outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: decision.errorMessage },
+          options: { source: 'callback', eventType: 'amount-mismatch', detail: { ...evidence, paidAmount: parsed.amount, expectedAmount: payment.amount } },
+        });
+        return batch.close(callback, 'review', payment.id, decision.errorMessage);
+      case 'doubt':
+        // Not applied: the status query (which cannot be forged) settles the payment instead.
+        // Rare, so written at once, which keeps its history row ahead of any later settlement.
+        await manager.update(Payment, { id: payment.id }, { nextQueryAt: new Date() });
+        await recordPaymentEvent(manager, { paymentId: payment.id, type: 'callback-doubtful', source: 'callback', detail: { ...evidence, doubt: decision.doubt } });
+        return batch.close(callback, 'review', payment.id, decision.doubt);
+      case 'complete':
+        batch.settle(payment, {
+          outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
+          options: { source: 'callback', detail: evidence },
+        });
+        return batch.close(callback, 'applied', payment.id, null);
+    }
+  }
+}
+
+/** Closes a callback evidence.ts did not match to a payment, as its verdict says. */
+function closeUnknownCheckout(batch: CallbackBatch, callback: MpesaCallback, parsed: ParsedStkCallback, verdict: Exclude<UnknownCheckoutVerdict, { kind: 'match' }>): void {
+  // Money M-Pesa says it took: one warning line (phone masked) whenever it lands on no payment.
+  const money =
+    parsed.resultCode === '0'
+      ? { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId }
+      : undefined;
+  switch (verdict.kind) {
+    case 'wait':
+      return batch.close(callback, 'unmatched', null, verdict.reason);
+    case 'confirm':
+      return batch.close(callback, 'unmatched', null, verdict.reason, { confirmation: 'needed' });
+    case 'forged':
+      return batch.close(callback, 'dismissed', null, verdict.reason, { warning: money });
+    case 'unmatched':
+      return batch.close(callback, 'unmatched', null, verdict.reason, { warning: money });
   }
 }

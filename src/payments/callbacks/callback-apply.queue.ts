@@ -44,20 +44,13 @@ export class CallbackApplyQueue implements BeforeApplicationShutdown {
 
   /** A failed batch is retried callback by callback, so that one bad callback holds up no other. */
   private async applyBatch(callbackIds: string[]): Promise<PromiseSettledResult<void>[]> {
-    const done = allFulfilled(callbackIds.map(() => undefined));
     try {
-      await this.application.applyMany(callbackIds);
-      return done;
+      await this.application.applyEach(callbackIds);
     } catch (error) {
-      if (callbackIds.length === 1) {
-        this.reportFailure(callbackIds[0], error);
-        return done;
-      }
+      // Not even the failure could be recorded: the callbacks stay `received` for the sweeper.
+      for (const id of callbackIds) this.reportFailure(id, error);
     }
-    for (const id of callbackIds) {
-      await this.application.apply(id).catch((error: unknown) => this.reportFailure(id, error));
-    }
-    return done;
+    return allFulfilled(callbackIds.map(() => undefined));
   }
 
   private reportFailure(callbackId: string, error: unknown): void {

@@ -13,6 +13,10 @@ export interface CallbackClosure {
   state: CallbackState;
   paymentId: string | null;
   note: string | null;
+  /** set when the callback must be confirmed by an STK Push Query before it can be matched */
+  confirmation?: 'needed';
+  /** a warning to log once committed, if this closure changes what the callback row said */
+  warning?: Record<string, unknown>;
 }
 
 /** Longest note a callback row keeps (its column's length). */
@@ -79,8 +83,8 @@ export class CallbackBatch {
     this.laterEvents.push(event);
   }
 
-  close(callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null): void {
-    this.closures.push({ callback, state, paymentId, note: note?.slice(0, NOTE_LENGTH) ?? null });
+  close(callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null, extra: Pick<CallbackClosure, 'confirmation' | 'warning'> = {}): void {
+    this.closures.push({ callback, state, paymentId, note: note?.slice(0, NOTE_LENGTH) ?? null, ...extra });
   }
 
   async write(manager: EntityManager, settlement: PaymentSettlementService): Promise<void> {
@@ -88,10 +92,18 @@ export class CallbackBatch {
     await recordPaymentEvents(manager, this.laterEvents);
     if (this.closures.length === 0) return;
     await manager.query(
-      `UPDATE mpesa_callbacks c SET state = v.state, payment_id = v.payment_id, note = v.note, processed_at = now()
-         FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::varchar[]) AS v(id, state, payment_id, note)
+      `UPDATE mpesa_callbacks c SET state = v.state, payment_id = v.payment_id, note = v.note, processed_at = now(),
+              confirmation = COALESCE(v.confirmation, c.confirmation)
+         FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::text[], $5::varchar[]) AS v(id, state, payment_id, note, confirmation)
         WHERE c.id = v.id`,
-      [this.closures.map((c) => c.callback.id), this.closures.map((c) => c.state), this.closures.map((c) => c.paymentId), this.closures.map((c) => c.note)],
+      [
+        this.closures.map((c) => c.callback.id),
+        this.closures.map((c) => c.state),
+        this.closures.map((c) => c.paymentId),
+        this.closures.map((c) => c.note),
+        // A confirmation learnt for this application (MpesaCallback.confirmation set by the caller) is written with its verdict.
+        this.closures.map((c) => c.confirmation ?? c.callback.confirmation ?? null),
+      ],
     );
   }
 }

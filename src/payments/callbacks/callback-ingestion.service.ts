@@ -6,6 +6,9 @@ import { DataSource } from 'typeorm';
 import { allFulfilled, MicroBatcher } from '../../common/micro-batcher';
 import { parseStkCallback } from '../../mpesa/stk-callback.parser';
 
+/** Characters of a CheckoutRequestID the lookup column keeps: far above Daraja's, far below a btree entry's limit. */
+const CHECKOUT_ID_INDEXED = 100;
+
 export interface StoredCallback {
   id: string;
   /** false when the same callback was delivered before. */
@@ -50,7 +53,9 @@ export class CallbackIngestionService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async store(rawBody: string, body: unknown, checkoutRequestId: string, sourceIp: string | null): Promise<StoredCallback> {
-    return this.batcher.submit({ dedupeKey: callbackDedupeKey(rawBody, body), checkoutRequestId: checkoutRequestId.slice(0, 100), rawBody, sourceIp });
+    // The column is only an index for lookups (Daraja's ids are about 30 characters); the id is kept
+    // whole in raw_body. Cut so that a huge one cannot exceed a btree entry and fail the insert.
+    return this.batcher.submit({ dedupeKey: callbackDedupeKey(rawBody, body), checkoutRequestId: checkoutRequestId.slice(0, CHECKOUT_ID_INDEXED), rawBody, sourceIp });
   }
 
   /** A batch that fails is stored callback by callback, so that one bad row fails only its own request. */
@@ -74,7 +79,7 @@ export class CallbackIngestionService {
     const rows = [...byKey.values()];
     const stored: { id: string; dedupe_key: string; inserted: boolean }[] = await this.dataSource.query(
       `INSERT INTO mpesa_callbacks (dedupe_key, checkout_request_id, raw_body, source_ip, deliveries)
-       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::text[], $4::varchar[], $5::int[])
+       SELECT * FROM unnest($1::varchar[], $2::text[], $3::text[], $4::varchar[], $5::int[])
        ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = mpesa_callbacks.deliveries + excluded.deliveries
        RETURNING id, dedupe_key, (xmax = 0) AS inserted`,
       [

@@ -1,12 +1,15 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { Confirmation } from '../evidence';
 
 /**
  * received: stored, not yet applied; applied: changed its payment; unmatched: no payment has its
  * CheckoutRequestID yet (kept; applied when the push's answer is stored); duplicate: its payment
  * was already final with the same outcome; review: kept for a person (amount mismatch, reused
- * receipt, contradicts a final payment); invalid: not a callback we can read.
+ * receipt, contradicts a final payment); invalid: not a callback we can read; set-aside: applying
+ * it failed (the reason is in note and last_error), so it waits for a person instead of for ever;
+ * dismissed: forged (Daraja does not know its CheckoutRequestID); nothing was changed.
  */
-export type CallbackState = 'received' | 'applied' | 'unmatched' | 'duplicate' | 'review' | 'invalid';
+export type CallbackState = 'received' | 'applied' | 'unmatched' | 'duplicate' | 'review' | 'invalid' | 'set-aside' | 'dismissed';
 
 @Entity('mpesa_callbacks')
 export class MpesaCallback {
@@ -16,7 +19,7 @@ export class MpesaCallback {
   @Column({ name: 'dedupe_key', type: 'varchar', length: 64 })
   dedupeKey!: string;
 
-  @Column({ name: 'checkout_request_id', type: 'varchar', length: 100 })
+  @Column({ name: 'checkout_request_id', type: 'text' })
   checkoutRequestId!: string;
 
   @Column({ name: 'raw_body', type: 'text' })
@@ -31,11 +34,25 @@ export class MpesaCallback {
   @Column({ name: 'payment_id', type: 'uuid', nullable: true })
   paymentId!: string | null;
 
-  @Column({ type: 'varchar', length: 500, nullable: true })
+  @Column({ type: 'text', nullable: true })
   note!: string | null;
+
+  /** Times applying it failed; past a limit (or at once for bad data) it is set aside. */
+  @Column({ name: 'apply_failures', type: 'integer', default: 0 })
+  applyFailures!: number;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError!: string | null;
 
   @Column({ type: 'integer', default: 1 })
   deliveries!: number;
+
+  /** Whether Daraja knows its CheckoutRequestID (STK Push Query); asked only when no push of ours holds the id. */
+  @Column({ type: 'varchar', length: 10, nullable: true })
+  confirmation!: Confirmation | null;
+
+  @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true })
+  confirmedAt!: Date | null;
 
   @Column({ name: 'received_at', type: 'timestamptz', insert: false, update: false })
   receivedAt!: Date;

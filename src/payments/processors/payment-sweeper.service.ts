@@ -11,6 +11,9 @@ import { IdempotencyStore } from '../../common/idempotency/idempotency.store';
 import { CallbackApplicationService } from '../callbacks/callback-application.service';
 import { recordPaymentEvent } from '../payment-events';
 import { PushDispatcher } from '../push-dispatcher.service';
+import { confirmationFrom } from '../evidence';
+import { DarajaClient } from '../../mpesa/daraja.client';
+import { DarajaRequestError } from '../../mpesa/daraja-request.error';
 
 /** A queued push younger than this is left to the fast path (the API publishes right after commit). */
 const QUEUED_GRACE_MS = 10_000;
@@ -18,11 +21,16 @@ const QUEUED_GRACE_MS = 10_000;
 const RECEIVED_GRACE_MS = 5_000;
 /** Stored callbacks applied per transaction by the sweeper. */
 const SWEEP_BATCH = 100;
+/** CheckoutRequestIDs confirmed by STK Push Query per sweep; the rest wait for the next one. */
+const CONFIRM_BATCH = 50;
+/** Unmatched callbacks judged again on every sweep while this young: the pushes that could have sent them may still change. */
+const REJUDGE_WINDOW_MS = 60 * 60_000;
 
 export interface SweepReport {
   republished: number;
   madeIndeterminate: number;
   callbacksApplied: number;
+  callbacksConfirmed: number;
   idempotencyKeysPurged: number;
 }
 
@@ -36,16 +44,18 @@ export class PaymentSweeper {
     private readonly dispatcher: PushDispatcher,
     private readonly callbacks: CallbackApplicationService,
     private readonly idempotency: IdempotencyStore,
+    private readonly daraja: DarajaClient,
   ) {}
 
   async sweep(): Promise<SweepReport> {
     const report: SweepReport = {
       republished: await this.republishOwedPushes(),
       madeIndeterminate: await this.settleAbandonedSends(),
+      callbacksConfirmed: await this.confirmUnknownCheckouts(),
       callbacksApplied: await this.applyOpenCallbacks(),
       idempotencyKeysPurged: await this.idempotency.purgeExpired(),
     };
-    if (report.republished || report.madeIndeterminate || report.callbacksApplied) this.logger.log(report, 'Sweep repaired leftovers');
+    if (report.republished || report.madeIndeterminate || report.callbacksApplied || report.callbacksConfirmed) this.logger.log(report, 'Sweep repaired leftovers');
     return report;
   }
 
@@ -80,23 +90,59 @@ export class PaymentSweeper {
     });
   }
 
+  /**
+   * A callback whose CheckoutRequestID no push of ours was answered with is believed only once Daraja
+   * confirms the id (STK Push Query); an id Daraja does not know makes it a forgery (evidence.ts).
+   * Each answer is recorded on the callback, which is then judged again.
+   */
+  private async confirmUnknownCheckouts(): Promise<number> {
+    const due: { id: string; checkout_request_id: string }[] = await this.dataSource.query(
+      `SELECT id, checkout_request_id FROM mpesa_callbacks
+        WHERE state = 'unmatched' AND confirmation = 'needed'
+          AND (confirmed_at IS NULL OR confirmed_at < now() - ($1::int * interval '1 millisecond'))
+        ORDER BY received_at LIMIT $2`,
+      // A query that got no usable answer is asked again a reconciliation interval later.
+      [this.config.payments.reconcileIntervalS * 1000, CONFIRM_BATCH],
+    );
+    let confirmed = 0;
+    for (const { id, checkout_request_id: checkoutRequestId } of due) {
+      let answer: 'known' | 'unknown' | null;
+      try {
+        answer = confirmationFrom(await this.daraja.stkQuery(checkoutRequestId));
+      } catch (error) {
+        // The client refuses to send an id Daraja could never have issued (empty, over 100 characters).
+        if (!(error instanceof DarajaRequestError)) throw error;
+        answer = 'unknown';
+      }
+      await this.dataSource.query(`UPDATE mpesa_callbacks SET confirmed_at = now() WHERE id = $1`, [id]);
+      if (answer === null) continue;
+      confirmed++;
+      // Recorded with its verdict, in one transaction (see applyMany); if that fails, asked again.
+      await this.callbacks.applyEach([id], new Map([[id, answer]]));
+    }
+    return confirmed;
+  }
+
   private async applyOpenCallbacks(): Promise<number> {
     let applied = 0;
     const received = (await this.callbacks.openCallbackIds('received', RECEIVED_GRACE_MS)).map(({ id }) => id);
     for (let start = 0; start < received.length; start += SWEEP_BATCH) {
-      applied += (await this.callbacks.applyMany(received.slice(start, start + SWEEP_BATCH))).size;
+      // applyEach: a callback that cannot be applied is set aside, never failing the others' batch.
+      applied += (await this.callbacks.applyEach(received.slice(start, start + SWEEP_BATCH))).size;
     }
-    // Unmatched ones whose payment has since learnt its CheckoutRequestID, or whose push was lost.
+    // Unmatched ones whose payment has since learnt its CheckoutRequestID, and recent ones, whose
+    // possible senders (pushes in flight, answers lost) may have changed since they were judged.
     const matchable: { id: string }[] = await this.dataSource.query(
       `SELECT c.id FROM mpesa_callbacks c
         WHERE c.state = 'unmatched' AND c.received_at > now() - interval '48 hours'
           AND (EXISTS (SELECT 1 FROM payments p WHERE p.stk_request_id = c.checkout_request_id)
-               OR EXISTS (SELECT 1 FROM payments p WHERE p.status = 'pending' AND p.push_state = 'indeterminate' AND p.stk_request_id IS NULL))
+               OR c.received_at > now() - ($1::int * interval '1 millisecond'))
         ORDER BY c.received_at LIMIT 500`,
+      [REJUDGE_WINDOW_MS],
     );
-    for (const { id } of matchable) {
-      const state = await this.callbacks.apply(id);
-      if (state !== null && state !== 'unmatched') applied++;
+    for (let start = 0; start < matchable.length; start += SWEEP_BATCH) {
+      const states = await this.callbacks.applyEach(matchable.slice(start, start + SWEEP_BATCH).map(({ id }) => id));
+      for (const state of states.values()) if (state !== 'unmatched') applied++;
     }
     return applied;
   }

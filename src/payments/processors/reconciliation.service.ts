@@ -1,5 +1,5 @@
 // Reconciliation: asks Daraja (STK Push Query) about pending payments that no callback has settled,
-// and fails as expired what nothing settled in time. One run() is one round (reconcile.processor.ts).
+// and fails as expired what nothing settled in time. One run() is one round (the reconcile-sweep job, payment-job.handlers.ts).
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
@@ -16,6 +16,7 @@ import { recordPaymentEvent } from '../payment-events';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { CallbackApplicationService } from '../callbacks/callback-application.service';
+import { PROMPT_LIFETIME_MS } from '../evidence';
 import { describeFailure } from '../result-description';
 import { ExpiryCause, expiryMessage, queryBackoffMs } from './reconcile-schedule';
 
@@ -259,6 +260,9 @@ export class ReconciliationService {
         const payment = await this.settlement.lock(manager, id);
         if (!payment || payment.status !== 'pending' || payment.stkRequestId) return false;
         if (payment.pushState !== 'queued' && payment.pushState !== 'indeterminate') return false;
+        // Expiry is only the absence of news: a success callback that may be this push's, still
+        // waiting for Daraja to confirm its CheckoutRequestID, is news. Expired on a later round.
+        if (payment.pushState === 'indeterminate' && (await this.awaitsConfirmedCallback(manager, payment.pushSentAt ?? payment.createdAt))) return false;
         const cause: ExpiryCause = payment.pushState === 'queued' ? { kind: 'push-never-sent' } : { kind: 'push-answer-lost' };
         const result = await this.settlement.settle(
           manager,
@@ -271,6 +275,18 @@ export class ReconciliationService {
       if (done) expired++;
     }
     return expired;
+  }
+
+  /** Whether a callback received within the prompt's lifetime after this send still waits for its STK Push Query. */
+  private async awaitsConfirmedCallback(manager: EntityManager, sentAt: Date): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM mpesa_callbacks
+        WHERE state = 'unmatched' AND confirmation = 'needed'
+          AND received_at >= $1::timestamptz AND received_at <= $1::timestamptz + ($2::int * interval '1 millisecond')
+        LIMIT 1`,
+      [sentAt, PROMPT_LIFETIME_MS],
+    );
+    return rows.length > 0;
   }
 
   private async recordQuery(manager: EntityManager, paymentId: string, detail: Record<string, unknown>): Promise<void> {

@@ -16,6 +16,7 @@ import { CallbackApplicationService } from '../callbacks/callback-application.se
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
+import { decidePushAnswer } from '../push-answer';
 
 export type PushOutcome =
   | { kind: 'not-owed'; reason: string }
@@ -88,7 +89,7 @@ export class StkPushSender {
     const rows: Payment[] = await this.dataSource
       .createQueryBuilder()
       .update(Payment)
-      .set({ pushState: 'sending', attempts: () => 'attempts + 1' })
+      .set({ pushState: 'sending', attempts: () => 'attempts + 1', pushSentAt: () => 'now()' })
       .where("id = :id AND status = 'pending' AND push_state = 'queued'", { id: paymentId })
       .returning('*')
       .execute()
@@ -108,25 +109,40 @@ export class StkPushSender {
     return { kind: 'not-owed', reason: `push already ${payment.pushState}` };
   }
 
+  /**
+   * Stores Daraja's "accepted" whatever the job's bookkeeping says: a re-run of this job (BullMQ
+   * redelivering it as stalled) or the sweeper may have marked the push indeterminate meanwhile, and
+   * the payment may even have expired; the answer is still a fact about the push (decidePushAnswer).
+   */
   private async recordAccepted(payment: Payment, merchantRequestId: string, checkoutRequestId: string): Promise<PushOutcome> {
     const firstQueryAt = new Date(Date.now() + this.config.payments.reconcileFirstQueryS * 1000);
-    await this.dataSource.transaction(async (manager) => {
-      const updated = await manager
-        .createQueryBuilder()
-        .update(Payment)
-        .set({ pushState: 'accepted', stkRequestId: checkoutRequestId, merchantRequestId, nextQueryAt: firstQueryAt })
-        .where("id = :id AND push_state = 'sending'", { id: payment.id })
-        .execute();
-      if (!updated.affected) return;
-      await this.referrals.countAcceptedPush(manager, payment.referralId);
-      await recordPaymentEvent(manager, {
-        paymentId: payment.id,
-        type: 'push-accepted',
-        source: 'worker',
-        detail: { attempt: payment.attempts, checkoutRequestId, merchantRequestId },
-      });
+    const decision = await this.dataSource.transaction(async (manager) => {
+      const locked = await this.settlement.lock(manager, payment.id);
+      if (!locked) return null;
+      const [holder]: { id: string }[] = await manager.query('SELECT id FROM payments WHERE stk_request_id = $1 AND id <> $2', [checkoutRequestId, payment.id]);
+      const decided = decidePushAnswer(locked, checkoutRequestId, holder?.id ?? null);
+      const detail = { attempt: payment.attempts, checkoutRequestId, merchantRequestId, pushStateBefore: locked.pushState };
+      if (decided.kind === 'conflict') {
+        // The answer cannot be used, so the push is as good as unanswered: the prompt may be out.
+        if (locked.status === 'pending' && locked.pushState === 'sending') await manager.update(Payment, { id: payment.id }, { pushState: 'indeterminate' });
+        await recordPaymentEvent(manager, { paymentId: payment.id, type: 'push-answer-conflict', source: 'worker', detail: { ...detail, note: decided.reason } });
+        return decided;
+      }
+      if (decided.kind === 'known') return decided;
+      await manager.update(
+        Payment,
+        { id: payment.id },
+        { pushState: decided.pushState, stkRequestId: checkoutRequestId, merchantRequestId, ...(decided.scheduleQuery ? { nextQueryAt: firstQueryAt } : {}) },
+      );
+      if (decided.countAccepted) await this.referrals.countAcceptedPush(manager, payment.referralId);
+      await recordPaymentEvent(manager, { paymentId: payment.id, type: 'push-accepted', source: 'worker', detail });
+      return decided;
     });
-    this.logger.log({ paymentId: payment.id, attempt: payment.attempts }, 'STK push accepted');
+    if (decision?.kind === 'conflict') {
+      this.logger.warn({ paymentId: payment.id, attempt: payment.attempts, note: decision.reason }, 'STK push accepted, but its CheckoutRequestID contradicts what is stored; kept on the payment history');
+    } else {
+      this.logger.log({ paymentId: payment.id, attempt: payment.attempts }, 'STK push accepted');
+    }
     // A callback that beat this answer is waiting; apply it now.
     await this.callbacks.applyWaitingFor(checkoutRequestId);
     return { kind: 'accepted', checkoutRequestId };

@@ -1,0 +1,96 @@
+import { CallbackFacts, confirmationFrom, judgeCallback, judgeUnknownCheckout, UnansweredPush, UnknownCheckoutCallback } from './evidence';
+
+const success = (changes: Partial<UnknownCheckoutCallback> = {}): UnknownCheckoutCallback => ({ success: true, phoneNumber: '254712345678', amount: 1000, confirmation: 'known', ...changes });
+const lost = (paymentId: string, status: UnansweredPush['status'] = 'pending'): UnansweredPush => ({ paymentId, status, pushState: 'indeterminate' });
+const inFlight = (paymentId: string): UnansweredPush => ({ paymentId, status: 'pending', pushState: 'sending' });
+
+describe('judgeUnknownCheckout', () => {
+  it('leaves a failure unmatched: it moves no money, and its push answer may still bring the id', () => {
+    expect(judgeUnknownCheckout({ ...success(), success: false }, [lost('a')])).toMatchObject({ kind: 'unmatched' });
+  });
+
+  it('waits while any push that could have sent it still waits for its answer, confirmed or not', () => {
+    expect(judgeUnknownCheckout(success({ confirmation: null }), [inFlight('b')]).kind).toBe('wait');
+    expect(judgeUnknownCheckout(success(), [lost('a'), inFlight('b')]).kind).toBe('wait');
+    expect(judgeUnknownCheckout(success({ phoneNumber: null, confirmation: null }), [inFlight('b')]).kind).toBe('wait');
+  });
+
+  it.each([null, 'needed'] as const)('asks Daraja first when the id is not confirmed (%s)', (confirmation) => {
+    expect(judgeUnknownCheckout(success({ confirmation }), [lost('a')]).kind).toBe('confirm');
+    expect(judgeUnknownCheckout(success({ confirmation, phoneNumber: null }), []).kind).toBe('confirm');
+  });
+
+  it('calls an id Daraja does not know a forgery, whatever could have sent it', () => {
+    expect(judgeUnknownCheckout(success({ confirmation: 'unknown' }), [lost('a')])).toMatchObject({ kind: 'forged', reason: expect.stringMatching(/forged/) });
+  });
+
+  it('matches the one pending lost-answer payment that could have sent a confirmed callback', () => {
+    expect(judgeUnknownCheckout(success(), [lost('a')])).toEqual({ kind: 'match', paymentId: 'a' });
+  });
+
+  it.each([
+    ['no push could have sent it', success(), [], /no push of this phone and amount/],
+    ['two pushes could have', success(), [lost('a'), lost('b')], /2 pushes/],
+    ['two, one of them already failed', success(), [lost('a', 'failed'), lost('b')], /2 pushes/],
+    ['the only one is failed', success(), [lost('a', 'failed')], /already failed/],
+    ['the only one is completed', success(), [lost('a', 'completed')], /already completed/],
+    ['the phone is masked', success({ phoneNumber: null }), [lost('a')], /masked/],
+    ['there is no amount', success({ amount: null }), [lost('a')], /no amount/],
+  ])('makes no guess when %s', (_label, callback, candidates, reason) => {
+    expect(judgeUnknownCheckout(callback, candidates)).toEqual({ kind: 'unmatched', reason: expect.stringMatching(reason) });
+  });
+});
+
+describe('confirmationFrom', () => {
+  it('reads any answer about the transaction as "Daraja issued it"', () => {
+    expect(confirmationFrom({ kind: 'final', resultCode: '1032', resultDesc: 'Request cancelled by user' })).toBe('known');
+    expect(confirmationFrom({ kind: 'processing' })).toBe('known');
+  });
+
+  it('reads "Invalid CheckoutRequestID" as "Daraja did not issue it"', () => {
+    expect(confirmationFrom({ kind: 'error', errorClass: 'permanent', httpStatus: 400, errorCode: '400.002.02', errorMessage: 'Bad Request - Invalid CheckoutRequestID' })).toBe('unknown');
+  });
+
+  it('reads every other error as no answer yet', () => {
+    expect(confirmationFrom({ kind: 'error', errorClass: 'indeterminate', httpStatus: 500, errorCode: '500.003.02', errorMessage: 'Spike Arrest Violation' })).toBeNull();
+    expect(confirmationFrom({ kind: 'error', errorClass: 'permanent', httpStatus: 500, errorCode: '500.001.1001', errorMessage: 'Wrong credentials' })).toBeNull();
+    expect(confirmationFrom({ kind: 'error', errorClass: 'token', httpStatus: 400, errorCode: '400.008.01', errorMessage: 'Invalid Authentication passed' })).toBeNull();
+  });
+});
+
+describe('judgeCallback', () => {
+  const paid = (changes: Partial<CallbackFacts> = {}): CallbackFacts => ({
+    status: 'pending',
+    heldReceipt: null,
+    expectedAmount: 1000,
+    expectedPhone: '254712345678',
+    outcome: 'completed',
+    amount: 1000,
+    receipt: 'UAB1CD2EF3',
+    phoneNumber: '254712345678',
+    receiptOwner: null,
+    ...changes,
+  });
+
+  it.each<[string, Partial<CallbackFacts>, string]>([
+    ['pending, success, all agree', {}, 'complete'],
+    ['pending, success, phone masked', { phoneNumber: null }, 'complete'],
+    ['pending, failure', { outcome: 'failed', amount: null, receipt: null }, 'fail'],
+    ['pending, another amount', { amount: 999 }, 'amount-mismatch'],
+    ['pending, no amount', { amount: null }, 'doubt'],
+    ['pending, no receipt', { receipt: null }, 'doubt'],
+    ['pending, another phone', { phoneNumber: '254712000000' }, 'doubt'],
+    ['pending, receipt already on another payment', { receiptOwner: 'p2' }, 'doubt'],
+    ['completed with that receipt, success', { status: 'completed', heldReceipt: 'UAB1CD2EF3' }, 'duplicate'],
+    ['completed with another receipt, success', { status: 'completed', heldReceipt: 'OTHER00001' }, 'conflict'],
+    ['completed, failure', { status: 'completed', heldReceipt: 'UAB1CD2EF3', outcome: 'failed' }, 'conflict'],
+    ['failed, failure', { status: 'failed', outcome: 'failed' }, 'duplicate'],
+    ['failed, success', { status: 'failed' }, 'conflict'],
+  ])('%s: %s', (_label, changes, kind) => {
+    expect(judgeCallback(paid(changes)).kind).toBe(kind);
+  });
+
+  it('names both amounts in a mismatch', () => {
+    expect(judgeCallback(paid({ amount: 999 }))).toEqual({ kind: 'amount-mismatch', errorMessage: 'Amount mismatch: M-Pesa reported KES 999 paid, the payment expected KES 1000' });
+  });
+});
