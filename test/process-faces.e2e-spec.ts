@@ -29,8 +29,11 @@ function registeredRoutes(app: INestApplication): string[] {
   return [...routes].sort();
 }
 
-/** Every process with HTTP: health, metrics, and Nest's own not-found catch-all. */
-const OPERATIONS = ['GET /health/live', 'GET /health/ready', 'GET /metrics', 'ALL {/*splat}'];
+/**
+ * Every process with HTTP: health and metrics. Nest's not-found handler is middleware (`use`) in the
+ * @nestjs/platform-express the lockfile installs (12.5.1), not a route: the router lists no catch-all.
+ */
+const OPERATIONS = ['GET /health/live', 'GET /health/ready', 'GET /metrics'];
 
 const API_FACE = [
   ...OPERATIONS,
@@ -45,6 +48,7 @@ const API_FACE = [
   'GET /api/payments',
   'GET /api/payments/pending',
   'GET /api/payments/stats',
+  'GET /api/payments/stats/series',
   'GET /api/payments/by-phone/:phoneNumber',
   'GET /api/payments/:id',
   'POST /api/payments/:id/retry',
@@ -52,6 +56,7 @@ const API_FACE = [
   'GET /api/payments/events',
   'POST /api/stk-callback/:token',
   'GET /dashboard',
+  'GET /favicon.ico',
   'GET /docs',
   'GET /docs-json',
   'GET /docs/',
