@@ -153,6 +153,8 @@ describe('Payments dashboard (/dashboard)', () => {
     await page.locator('#live[data-state="live"]').waitFor();
     const completedBefore = Number(await page.locator('#stat-completed').textContent());
     const amountBefore = await page.locator('#stat-amount').textContent();
+    await expectCount(page, '#chart .point', 30);
+    const chartCompletedBefore = Number(await page.locator('#chart-completed').textContent());
     await page.evaluate('window.notReloaded = true');
 
     // A referral the admin is watching, before it has any payment.
@@ -173,6 +175,13 @@ describe('Payments dashboard (/dashboard)', () => {
     await expectText(page, '#stat-completed', String(completedBefore + 1));
     await page.locator(`#pending-list [data-payment-id="${payment.id}"]`).waitFor({ state: 'detached' });
     expect(await page.locator('#stat-amount').textContent()).not.toBe(amountBefore);
+    // The chart follows too: the completion is in the period's total and in its own day.
+    await expectText(page, '#chart-completed', String(chartCompletedBefore + 1));
+    const settled = (await flow.payment(payment.id)) as unknown as { createdAt: string };
+    const series = (await flow.http.get('/api/payments/stats/series', 'admin').expect(200)).body as { at: string; completed: number; totalAmount: number }[];
+    const itsDay = series.find((p) => p.at === utcDay(settled.createdAt))!;
+    const bar = page.locator(`#chart .point[data-at="${itsDay.at}"] .bar.amount`);
+    await bar.and(page.locator(`[data-value="${itsDay.totalAmount}"]`)).waitFor();
     const card = page.locator(`#timeline [data-payment-id="${payment.id}"]`);
     const events = await card.locator('.event-type').allTextContents();
     expect(events).toEqual(expect.arrayContaining(['created', 'push-accepted', 'status-changed']));
