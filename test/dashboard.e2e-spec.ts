@@ -1,5 +1,6 @@
 // The payments dashboard in a real browser (Debian's Chromium through playwright-core): it shows
-// the stats, updates live when a payment completes, and refuses a wrong key.
+// the stats, the chart of the last 30 days and 48 hours, the pending payments with their patients,
+// updates live when a payment completes, and refuses a wrong key.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,7 @@ describe('Payments dashboard (/dashboard)', () => {
   it('shows the stats and the pending payments, keeping the key for the tab only', async () => {
     await paidReferral(12_345);
     // 254700000201: the callback never comes (and the status query is an hour away): it stays pending.
-    const waiting = await flow.referralInPendingPayment('254700000201', { amount: 700 });
+    const waiting = await flow.referralInPendingPayment('254700000201', { amount: 700, patientName: 'Wanjiku Otieno' });
     const waitingPayment = await flow.onlyPayment(waiting);
 
     const page = await newPage();
@@ -112,6 +113,24 @@ describe('Payments dashboard (/dashboard)', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('254700000201');
     expect(await row.textContent()).toContain('KES 700');
+    // The row names its patient (read from the referral) and its referral.
+    await row.locator('.patient', { hasText: 'Wanjiku Otieno' }).waitFor();
+    expect(await row.locator('.referral').textContent()).toBe(`referral ${waiting.slice(0, 8)}`);
+    expect(await row.locator('.referral').getAttribute('title')).toBe(waiting);
+
+    // The chart of the last 30 days: today's point holds both payments, the window's figures agree.
+    const points = page.locator('#chart .point');
+    await expectCount(page, '#chart .point', 30);
+    const today = page.locator(`#chart .point[data-at="${utcDay((waitingPayment as unknown as { createdAt: string }).createdAt)}"]`);
+    expect(await today.locator('.bar.amount').getAttribute('data-value')).toBe('12345');
+    expect(await today.locator('.bar.completed').getAttribute('data-value')).toBe('1');
+    expect(await today.locator('.bar.failed').getAttribute('data-value')).toBe('0');
+    expect(await today.locator('title').textContent()).toMatch(/KES 12,345 collected · 1 completed · 0 failed · 1 pending · 100\.0% success$/);
+    expect(await points.last().getAttribute('data-at')).toBe(utcDay(new Date().toISOString()));
+    await expectText(page, '#chart-collected', 'KES 12,345');
+    await expectText(page, '#chart-completed', '1');
+    await expectText(page, '#chart-failed', '0');
+    await expectText(page, '#chart-rate', '100.0%');
     await page.locator('#live[data-state="live"]').waitFor();
 
     // The key lives in sessionStorage only, never in the address; a reload keeps the session.
@@ -134,6 +153,8 @@ describe('Payments dashboard (/dashboard)', () => {
     await page.locator('#live[data-state="live"]').waitFor();
     const completedBefore = Number(await page.locator('#stat-completed').textContent());
     const amountBefore = await page.locator('#stat-amount').textContent();
+    await expectCount(page, '#chart .point', 30);
+    const chartCompletedBefore = Number(await page.locator('#chart-completed').textContent());
     await page.evaluate('window.notReloaded = true');
 
     // A referral the admin is watching, before it has any payment.
@@ -154,6 +175,13 @@ describe('Payments dashboard (/dashboard)', () => {
     await expectText(page, '#stat-completed', String(completedBefore + 1));
     await page.locator(`#pending-list [data-payment-id="${payment.id}"]`).waitFor({ state: 'detached' });
     expect(await page.locator('#stat-amount').textContent()).not.toBe(amountBefore);
+    // The chart follows too: the completion is in the period's total and in its own day.
+    await expectText(page, '#chart-completed', String(chartCompletedBefore + 1));
+    const settled = (await flow.payment(payment.id)) as unknown as { createdAt: string };
+    const series = (await flow.http.get('/api/payments/stats/series', 'admin').expect(200)).body as { at: string; completed: number; totalAmount: number }[];
+    const itsDay = series.find((p) => p.at === utcDay(settled.createdAt))!;
+    const bar = page.locator(`#chart .point[data-at="${itsDay.at}"] .bar.amount`);
+    await bar.and(page.locator(`[data-value="${itsDay.totalAmount}"]`)).waitFor();
     const card = page.locator(`#timeline [data-payment-id="${payment.id}"]`);
     const events = await card.locator('.event-type').allTextContents();
     expect(events).toEqual(expect.arrayContaining(['created', 'push-accepted', 'status-changed']));
@@ -168,7 +196,107 @@ describe('Payments dashboard (/dashboard)', () => {
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await page.close();
   });
+
+  it('draws KES collected and payments settled per day for 30 days and per hour for 48 hours, with the success rate', async () => {
+    // Four weeks of history (SQL, through the same trigger as every payment), at 09:00 UTC onwards.
+    const referralId = (await flow.http.post('/api/referrals', { patientName: 'History Patient' }).expect(201)).body.id as string;
+    const todayStart = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    const rows: [string, 'completed' | 'failed', number][] = [];
+    for (let k = 1; k <= 29; k++) {
+      const completed = 2 + ((k * 5) % 7);
+      const failed = k % 4 === 0 ? 3 : k % 3;
+      for (let j = 0; j < completed + failed; j++) {
+        rows.push([new Date(todayStart - k * 86_400_000 + (9 + j) * 3_600_000).toISOString(), j < completed ? 'completed' : 'failed', 1000 + ((k * 13 + j * 7) % 9) * 250]);
+      }
+    }
+    await t.dataSource.query(
+      `INSERT INTO payments (referral_id, phone_number, amount, status, push_state, attempts, created_at, updated_at, completed_at)
+       SELECT $1, '254708374149', r.amount, r.status, 'accepted', 1, r.at, r.at, CASE WHEN r.status = 'completed' THEN r.at END
+         FROM unnest($2::timestamptz[], $3::varchar[], $4::int[]) AS r(at, status, amount)`,
+      [referralId, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+    );
+    // Five days ago, by hand: 2 + (25 % 7) = 6 completed, 5 % 3 = 2 failed.
+    const fiveDaysAgo = rows.filter((r) => r[0].startsWith(new Date(todayStart - 5 * 86_400_000).toISOString().slice(0, 10)));
+    expect(fiveDaysAgo.map((r) => r[1])).toEqual([...Array(6).fill('completed'), 'failed', 'failed']);
+    const fiveDaysAgoKes = fiveDaysAgo.filter((r) => r[1] === 'completed').reduce((n, r) => n + r[2], 0);
+
+    const page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await expectCount(page, '#chart .point', 30);
+    expect(await page.locator('#chart-days').getAttribute('aria-pressed')).toBe('true');
+    const day = page.locator(`#chart .point[data-at="${new Date(todayStart - 5 * 86_400_000).toISOString()}"]`);
+    await day.locator(`.bar.amount[data-value="${fiveDaysAgoKes}"]`).waitFor();
+    expect(await day.locator('.bar.completed').getAttribute('data-value')).toBe('6');
+    expect(await day.locator('.bar.failed').getAttribute('data-value')).toBe('2');
+
+    // Every bar and dot is the endpoint's figure, and the summary is the window's total.
+    await expectChartMatches(page, 'day');
+    // The bars are drawn to scale: the tallest KES bar is the day with the most KES.
+    const heights = await page.evaluate('[...document.querySelectorAll("#chart .bar.amount")].map((b) => [Number(b.getAttribute("data-value")), Number(b.getAttribute("height"))])');
+    const byValue = [...(heights as [number, number][])].sort((a, b) => a[0] - b[0]);
+    expect(byValue.map((h) => h[1])).toEqual([...byValue.map((h) => h[1])].sort((a, b) => a - b));
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-chart.png') });
+
+    // 48 hours by hour: yesterday's payments are there, hour by hour.
+    await page.locator('#chart-hours').click();
+    await expectCount(page, '#chart .point', 48);
+    expect(await page.locator('#chart').getAttribute('data-interval')).toBe('hour');
+    expect(await page.locator('#chart-hours').getAttribute('aria-pressed')).toBe('true');
+    const yesterdayAtNine = page.locator(`#chart .point[data-at="${new Date(todayStart - 86_400_000 + 9 * 3_600_000).toISOString()}"]`);
+    const nine = rows.find((r) => r[0] === new Date(todayStart - 86_400_000 + 9 * 3_600_000).toISOString())!;
+    expect(await yesterdayAtNine.locator('.bar.amount').getAttribute('data-value')).toBe(String(nine[1] === 'completed' ? nine[2] : 0));
+    await expectChartMatches(page, 'hour');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-chart-hours.png') });
+
+    // And back; a phone still gets the whole chart within its width.
+    await page.locator('#chart-days').click();
+    await expectCount(page, '#chart .point', 30);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expectChartMatches(page, 'day');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.locator('#chart-title').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-chart-phone.png') });
+    await page.close();
+  });
+
+  /** The chart's figures, read from the page, against GET /api/payments/stats/series read now. */
+  async function expectChartMatches(page: Page, interval: 'day' | 'hour'): Promise<void> {
+    type Point = { at: string; total: number; pending: number; completed: number; failed: number; totalAmount: number };
+    const points = (await flow.http.get(`/api/payments/stats/series?interval=${interval}`, 'admin').expect(200)).body as Point[];
+    const drawn = await page.evaluate(
+      '[...document.querySelectorAll("#chart .point")].map((g) => [g.getAttribute("data-at"), ...["amount", "completed", "failed"].map((k) => Number(g.querySelector(".bar." + k).getAttribute("data-value")))])',
+    );
+    expect(drawn).toEqual(points.map((p) => [p.at, p.totalAmount, p.completed, p.failed]));
+    const rates = await page.evaluate('[...document.querySelectorAll("#chart .rate-dot")].map((d) => Number(d.getAttribute("data-rate")))');
+    expect(rates).toEqual(points.filter((p) => p.completed + p.failed > 0).map((p) => Math.round((p.completed / (p.completed + p.failed)) * 10000) / 10000));
+    const completed = points.reduce((n, p) => n + p.completed, 0);
+    const failed = points.reduce((n, p) => n + p.failed, 0);
+    const kes = points.reduce((n, p) => n + p.totalAmount, 0);
+    await expectText(page, '#chart-collected', `KES ${kes.toLocaleString('en-US')}`);
+    await expectText(page, '#chart-completed', String(completed));
+    await expectText(page, '#chart-failed', String(failed));
+    await expectText(page, '#chart-rate', `${(Math.round((completed / (completed + failed)) * 1000) / 10).toFixed(1)}%`);
+  }
 });
+
+/** The UTC day an instant falls in, as the series labels it. */
+function utcDay(iso: string): string {
+  return `${iso.slice(0, 10)}T00:00:00.000Z`;
+}
+
+async function expectCount(page: Page, selector: string, expected: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  let last = -1;
+  while (Date.now() < deadline) {
+    last = await page.locator(selector).count();
+    if (last === expected) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${selector}: expected ${expected} elements, last saw ${last}`);
+}
 
 async function expectText(page: Page, selector: string, expected: string): Promise<void> {
   const locator = page.locator(selector);

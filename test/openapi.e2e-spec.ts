@@ -30,6 +30,7 @@ const CONTRACT_ROUTES: [Method, string, Access][] = [
   ['get', '/api/payments', 'admin'],
   ['get', '/api/payments/pending', 'admin'],
   ['get', '/api/payments/stats', 'admin'],
+  ['get', '/api/payments/stats/series', 'admin'],
   ['get', '/api/payments/by-phone/{phoneNumber}', 'admin'],
   ['get', '/api/payments/{id}', 'staff'],
   ['post', '/api/payments/{id}/retry', 'staff'],
@@ -213,6 +214,7 @@ describe('OpenAPI document', () => {
     expect(names('/api/referrals')).toEqual(expect.arrayContaining(['status']));
     expect(names('/api/payments')).toEqual(expect.arrayContaining(['referralId', 'phoneNumber', 'status', 'from', 'to']));
     expect(names('/api/payments/stats')).toEqual(expect.arrayContaining(['from', 'to']));
+    expect(names('/api/payments/stats/series')).toEqual(expect.arrayContaining(['from', 'to', 'interval']));
   });
 
   describe('served by the running app', () => {

@@ -29,7 +29,10 @@ function registeredRoutes(app: INestApplication): string[] {
   return [...routes].sort();
 }
 
-/** Every process with HTTP: health and metrics. */
+/**
+ * Every process with HTTP: health and metrics. Nest's not-found handler is middleware (`use`) in the
+ * @nestjs/platform-express the lockfile installs (12.5.1), not a route: the router lists no catch-all.
+ */
 const OPERATIONS = ['GET /health/live', 'GET /health/ready', 'GET /metrics'];
 
 const API_FACE = [
@@ -45,6 +48,7 @@ const API_FACE = [
   'GET /api/payments',
   'GET /api/payments/pending',
   'GET /api/payments/stats',
+  'GET /api/payments/stats/series',
   'GET /api/payments/by-phone/:phoneNumber',
   'GET /api/payments/:id',
   'POST /api/payments/:id/retry',

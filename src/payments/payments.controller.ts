@@ -17,6 +17,8 @@ import { PaymentAdminService } from './payment-admin.service';
 import { PaymentsService } from './payments.service';
 import { PaymentStatsService } from './stats/payment-stats.service';
 import { StatsQuery } from './dtos/stats.query';
+import { StatsSeriesQuery } from './dtos/stats-series.query';
+import { PaymentSeriesPointResponse } from './dtos/payment-series-point.response';
 import { UpdatePaymentStatusDto } from './dtos/update-payment-status.dto';
 import { parseTimeRange } from '../common/time-range';
 
@@ -52,6 +54,24 @@ export class PaymentsController {
   })
   stats(@Query() query: StatsQuery) {
     return this.statistics.stats(parseTimeRange(query.from, query.to));
+  }
+
+  @Get('stats/series')
+  @RequireRole('admin')
+  @ApiEndpoint({
+    summary: 'Payment statistics over time',
+    description:
+      'One point per UTC hour or day (`interval`, default `day`), oldest first, intervals without payments included as zeros, ' +
+      'each counting the payments created in it by their current status, from the same aggregates as `GET /api/payments/stats`. ' +
+      '`at` is the interval\'s start. Without `to` the series ends with the current interval; without `from` it covers the last 30 days ' +
+      '(or 48 hours). A bound inside an interval clips that point to `[from, to)`, so the points add up to the stats for the same range. ' +
+      'At most 744 points: a wider range answers 400 `VALIDATION_FAILED` naming `from` and `to`.',
+    access: 'admin',
+    success: { status: 200, description: 'The points.', type: PaymentSeriesPointResponse, isArray: true },
+    errors: ['VALIDATION_FAILED'],
+  })
+  series(@Query() query: StatsSeriesQuery) {
+    return this.statistics.series(parseTimeRange(query.from, query.to), query.interval ?? 'day');
   }
 
   @Get('pending')

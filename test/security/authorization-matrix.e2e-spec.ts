@@ -86,6 +86,8 @@ describe('Authorization matrix', () => {
         return { req: r('GET', '/api/payments/pending'), success: 200 };
       case 'GET /api/payments/stats':
         return { req: r('GET', '/api/payments/stats'), success: 200 };
+      case 'GET /api/payments/stats/series':
+        return { req: r('GET', '/api/payments/stats/series?interval=hour'), success: 200 };
       case 'GET /api/payments/by-phone/:phoneNumber':
         return { req: r('GET', '/api/payments/by-phone/0712500001'), success: 200 };
       case 'GET /api/payments/:id':

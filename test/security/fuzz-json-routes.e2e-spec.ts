@@ -19,6 +19,7 @@ const QUERY_KEYS: Record<string, string[]> = {
   'GET /api/payments': ['referralId', 'phoneNumber', 'status', 'from', 'to', 'limit', 'cursor'],
   'GET /api/payments/pending': ['limit', 'cursor'],
   'GET /api/payments/stats': ['from', 'to'],
+  'GET /api/payments/stats/series': ['from', 'to', 'interval'],
   'GET /api/payments/by-phone/:phoneNumber': ['limit', 'cursor'],
   'GET /api/payments/events': ['referralId'],
 };

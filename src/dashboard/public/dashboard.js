@@ -1,5 +1,6 @@
-// The payments dashboard: stats, pending payments and a referral's timeline, kept current by the
-// live event stream. No framework; every value from the API is written with textContent.
+// The payments dashboard: stats, a chart of the last 30 days (or 48 hours), pending payments and a
+// referral's timeline, kept current by the live event stream. No framework, no chart library: the
+// chart is a few SVG rectangles and a path. Every value from the API is written with textContent.
 (function () {
   'use strict';
 
@@ -17,6 +18,12 @@
     retryMs: DEFAULT_RETRY_MS,
     statsTimer: null,
     timelineTimer: null,
+    // The chart: 'day' (30 points) or 'hour' (48 points), the endpoint's defaults.
+    interval: 'day',
+    series: null,
+    // referralId → patientName (null while asked, false if it could not be read). A referral's
+    // patientName is set when it is created and never changes, so one read per referral is enough.
+    patients: {},
   };
 
   // ---- the key: sessionStorage only, checked before it is kept ----
@@ -133,7 +140,155 @@
   function scheduleStats() {
     // A burst of changes (a push accepted, then its callback) costs one reload.
     clearTimeout(state.statsTimer);
-    state.statsTimer = setTimeout(function () { loadStats().catch(handleFailure); }, 250);
+    state.statsTimer = setTimeout(function () { Promise.all([loadStats(), loadSeries()]).catch(handleFailure); }, 250);
+  }
+
+  // ---- the chart ----
+
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+  function svg(tag, attributes, text) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, String(attributes[name])); });
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  }
+
+  /** The smallest of 1, 2, 2.5, 5 × 10^k at or above the value: round gridlines. */
+  function niceMax(value) {
+    if (!(value > 0)) return 1;
+    var magnitude = Math.pow(10, Math.floor(Math.log10(value)));
+    var steps = [1, 2, 2.5, 5, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * magnitude >= value) return steps[i] * magnitude;
+    return 10 * magnitude;
+  }
+  function compact(n) {
+    var trim = function (x) { return String(Math.round(x * 10) / 10); };
+    if (n >= 1e6) return trim(n / 1e6) + 'M';
+    if (n >= 1e3) return trim(n / 1e3) + 'k';
+    return trim(n);
+  }
+  function two(n) { return (n < 10 ? '0' : '') + n; }
+  /** Points are UTC hours and days, and are labelled in UTC so that a label names its point exactly. */
+  function dayLabel(at) { var d = new Date(at); return MONTHS[d.getUTCMonth()] + ' ' + d.getUTCDate(); }
+  function pointLabel(at, interval) {
+    var d = new Date(at);
+    return interval === 'day' ? dayLabel(at) : dayLabel(at) + ' ' + two(d.getUTCHours()) + ':00';
+  }
+  function rateOf(completed, failed) {
+    return completed + failed === 0 ? null : completed / (completed + failed);
+  }
+
+  function loadSeries() {
+    var interval = state.interval;
+    return api('/api/payments/stats/series?interval=' + interval).then(function (points) {
+      if (interval !== state.interval) return; // the other period was asked for meanwhile
+      state.series = points;
+      renderChart();
+    });
+  }
+
+  function chooseInterval(interval) {
+    state.interval = interval;
+    ['chart-days', 'chart-hours'].forEach(function (id) {
+      $(id).setAttribute('aria-pressed', String($(id).dataset.interval === interval));
+    });
+    $('chart-period').textContent = interval === 'day'
+      ? 'per day (UTC), by when the payment was started'
+      : 'per hour (UTC), by when the payment was started';
+    return loadSeries();
+  }
+
+  function renderChart() {
+    var box = $('chart');
+    var points = state.series || [];
+    var interval = state.interval;
+    box.textContent = '';
+    box.dataset.interval = interval;
+    var sum = function (key) { return points.reduce(function (n, p) { return n + p[key]; }, 0); };
+    var collected = sum('totalAmount');
+    var completed = sum('completed');
+    var failed = sum('failed');
+    var rate = rateOf(completed, failed);
+    $('chart-collected').textContent = kes(collected);
+    $('chart-completed').textContent = completed;
+    $('chart-failed').textContent = failed;
+    $('chart-rate').textContent = rate === null ? '–' : percent(rate);
+    $('chart-rate').title = rate === null ? 'No payment settled in this period' : '';
+    if (points.length === 0) return;
+
+    var width = Math.max(300, box.clientWidth || 600);
+    var left = 52;
+    var right = 40;
+    var top = 10;
+    var amountHeight = 150;
+    var gap = 28;
+    var countHeight = 90;
+    var countTop = top + amountHeight + gap;
+    var height = countTop + countHeight + 24;
+    var plot = width - left - right;
+    var slot = plot / points.length;
+    var barWidth = Math.max(1, Math.min(28, slot * 0.7));
+    var maxAmount = niceMax(Math.max.apply(null, points.map(function (p) { return p.totalAmount; })));
+    var maxCount = niceMax(Math.max.apply(null, points.map(function (p) { return p.completed + p.failed; })));
+    var period = interval === 'day' ? 'the last ' + points.length + ' days' : 'the last ' + points.length + ' hours';
+
+    var chart = svg('svg', { width: width, height: height, viewBox: '0 0 ' + width + ' ' + height, role: 'img' });
+    chart.setAttribute('aria-label', kes(collected) + ' collected, ' + completed + ' completed and ' + failed + ' failed over ' + period);
+
+    // Gridlines and their labels: KES on the upper chart, payments (left) and success rate (right) below.
+    [0, 0.5, 1].forEach(function (f) {
+      var y = top + amountHeight - f * amountHeight;
+      chart.appendChild(svg('line', { class: 'grid', x1: left, x2: width - right, y1: y, y2: y }));
+      chart.appendChild(svg('text', { class: 'axis', x: left - 6, y: y + 4, 'text-anchor': 'end' }, f === 0 ? 'KES 0' : compact(f * maxAmount)));
+    });
+    [0, 1].forEach(function (f) {
+      var y = countTop + countHeight - f * countHeight;
+      chart.appendChild(svg('line', { class: 'grid', x1: left, x2: width - right, y1: y, y2: y }));
+      chart.appendChild(svg('text', { class: 'axis', x: left - 6, y: y + 4, 'text-anchor': 'end' }, f * maxCount));
+      chart.appendChild(svg('text', { class: 'axis rate', x: width - right + 6, y: y + 4 }, f === 0 ? '0%' : '100%'));
+    });
+
+    var labelEvery = Math.max(1, Math.ceil(points.length / Math.max(1, Math.floor(plot / 64))));
+    if (interval === 'hour') labelEvery = Math.max(labelEvery, 6);
+    var ratePath = '';
+    var joined = false;
+    points.forEach(function (p, i) {
+      var x = left + i * slot + (slot - barWidth) / 2;
+      var group = svg('g', { class: 'point', 'data-at': p.at });
+      var settledRate = rateOf(p.completed, p.failed);
+      group.appendChild(svg('title', {}, pointLabel(p.at, interval) + ' UTC: ' + kes(p.totalAmount) + ' collected · ' + p.completed +
+        ' completed · ' + p.failed + ' failed' + (p.pending ? ' · ' + p.pending + ' pending' : '') +
+        (settledRate === null ? '' : ' · ' + percent(settledRate) + ' success')));
+      // The whole slot takes the pointer, so a zero is as easy to read as a tall bar.
+      group.appendChild(svg('rect', { class: 'slot', x: left + i * slot, y: top, width: slot, height: countTop + countHeight - top }));
+      var amountBar = p.totalAmount / maxAmount * amountHeight;
+      group.appendChild(svg('rect', { class: 'bar amount', 'data-value': p.totalAmount, x: x, y: top + amountHeight - amountBar, width: barWidth, height: amountBar }));
+      var completedBar = p.completed / maxCount * countHeight;
+      var failedBar = p.failed / maxCount * countHeight;
+      group.appendChild(svg('rect', { class: 'bar completed', 'data-value': p.completed, x: x, y: countTop + countHeight - completedBar, width: barWidth, height: completedBar }));
+      group.appendChild(svg('rect', { class: 'bar failed', 'data-value': p.failed, x: x, y: countTop + countHeight - completedBar - failedBar, width: barWidth, height: failedBar }));
+      chart.appendChild(group);
+
+      var centre = left + i * slot + slot / 2;
+      if (settledRate !== null) {
+        var y = countTop + countHeight - settledRate * countHeight;
+        ratePath += (joined ? ' L' : ' M') + centre.toFixed(1) + ' ' + y.toFixed(1);
+        joined = true;
+        chart.appendChild(svg('circle', { class: 'rate-dot', cx: centre, cy: y, r: 2.5, 'data-rate': Math.round(settledRate * 10000) / 10000 }));
+      } else {
+        joined = false; // no settled payment: a gap, not a drop to 0%
+      }
+      var d = new Date(p.at);
+      var labelled = interval === 'day' ? (points.length - 1 - i) % labelEvery === 0 : d.getUTCHours() % labelEvery === 0;
+      if (labelled) {
+        var text = interval === 'day' ? dayLabel(p.at) : d.getUTCHours() === 0 ? dayLabel(p.at) : two(d.getUTCHours()) + ':00';
+        chart.appendChild(svg('text', { class: 'axis', x: centre, y: height - 6, 'text-anchor': 'middle' }, text));
+      }
+    });
+    if (ratePath) chart.appendChild(svg('path', { class: 'rate-line', d: ratePath.trim() }));
+    box.appendChild(chart);
   }
 
   // ---- pending payments ----
@@ -144,6 +299,31 @@
       state.pending = more ? state.pending.concat(page.items) : page.items;
       state.pendingCursor = page.nextCursor;
       renderPending();
+      return askPatients();
+    });
+  }
+
+  /**
+   * A payment names its referral, not the patient: the names are read from GET /api/referrals/:id,
+   * once per referral (at most one request per pending row, in parallel; none for a row already known).
+   */
+  function askPatients() {
+    var missing = [];
+    state.pending.forEach(function (p) {
+      if (!(p.referralId in state.patients) && missing.indexOf(p.referralId) < 0) missing.push(p.referralId);
+    });
+    if (missing.length === 0) return Promise.resolve();
+    missing.forEach(function (id) { state.patients[id] = null; });
+    var asked = state.patients;
+    return Promise.all(missing.map(function (id) {
+      return api('/api/referrals/' + encodeURIComponent(id)).then(function (referral) {
+        asked[id] = referral.patientName;
+      }, function (error) {
+        if (error instanceof AuthError) throw error;
+        asked[id] = false;
+      });
+    })).then(function () {
+      if (asked === state.patients) renderPending(); // not after a sign-out
     });
   }
 
@@ -154,15 +334,22 @@
       var row = el('li', 'row');
       row.dataset.paymentId = p.id;
       var main = el('div', 'row-main');
+      var patient = state.patients[p.referralId];
+      var name = el('span', 'patient', patient || (patient === false ? 'Patient unknown' : 'Patient …'));
+      if (!patient) name.classList.add('unknown');
+      main.appendChild(name);
       main.appendChild(el('span', 'amount', kes(p.amount)));
       main.appendChild(el('span', 'phone', p.phoneNumber));
       var meta = el('div', 'row-meta');
+      var referral = el('span', 'referral', 'referral ' + p.referralId.slice(0, 8));
+      referral.title = p.referralId;
+      meta.appendChild(referral);
       meta.appendChild(el('span', null, 'started ' + age(p.createdAt)));
       meta.appendChild(el('span', null, p.stkRequestId ? 'prompt sent' : 'prompt not sent yet'));
       meta.appendChild(el('span', null, p.attempts + (p.attempts === 1 ? ' attempt' : ' attempts')));
       var open = el('button', 'link', 'Timeline');
       open.type = 'button';
-      open.setAttribute('aria-label', 'Timeline of referral ' + p.referralId);
+      open.setAttribute('aria-label', 'Timeline of referral ' + p.referralId + (patient ? ' (' + patient + ')' : ''));
       open.addEventListener('click', function () { showTimeline(p.referralId); });
       row.appendChild(main);
       row.appendChild(meta);
@@ -183,6 +370,7 @@
       state.pending.splice(index, 1);
     }
     renderPending();
+    askPatients().catch(handleFailure);
   }
 
   // ---- a referral's timeline ----
@@ -368,6 +556,10 @@
       $(id).textContent = '–';
     });
     $('stats-updated').textContent = '';
+    state.series = null;
+    $('chart').textContent = '';
+    ['chart-collected', 'chart-completed', 'chart-failed', 'chart-rate'].forEach(function (id) { $(id).textContent = '–'; });
+    state.patients = {};
     state.pending = [];
     state.pendingCursor = null;
     $('pending-list').textContent = '';
@@ -377,7 +569,7 @@
   }
 
   function reloadAll() {
-    return Promise.all([loadStats(), loadPending(false), loadTimeline()]);
+    return Promise.all([loadStats(), loadSeries(), loadPending(false), loadTimeline()]);
   }
 
   function open(key) {
@@ -390,7 +582,7 @@
       $('dashboard').hidden = false;
       $('change-key').hidden = false;
       startStream();
-      return loadPending(false);
+      return Promise.all([loadSeries(), loadPending(false)]);
     });
   }
 
@@ -412,6 +604,17 @@
     });
 
     $('change-key').addEventListener('click', function () { askForKey(''); });
+
+    ['chart-days', 'chart-hours'].forEach(function (id) {
+      $(id).addEventListener('click', function () { chooseInterval($(id).dataset.interval).catch(handleFailure); });
+    });
+    var resizing = null;
+    window.addEventListener('resize', function () {
+      cancelAnimationFrame(resizing);
+      resizing = requestAnimationFrame(function () { if (state.series) renderChart(); });
+    });
+    // The current hour and day move on by themselves: read the series again now and then.
+    setInterval(function () { if (state.key && state.series) loadSeries().catch(handleFailure); }, 5 * 60 * 1000);
 
     $('pending-more').addEventListener('click', function () { loadPending(true).catch(handleFailure); });
 

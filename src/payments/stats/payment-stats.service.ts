@@ -1,9 +1,10 @@
-// GET /api/payments/stats from the trigger-maintained aggregates (never a scan of payments).
+// GET /api/payments/stats and /stats/series from the trigger-maintained aggregates (never a scan of payments).
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { TimeRange } from '../../common/time-range';
-import { splitStatsRange, StatsSegment } from './stats-range';
+import { splitStatsRange, splitStatsRangeByHours, StatsSegment } from './stats-range';
+import { SERIES_UNIT_MS, SeriesInterval, SeriesWindow, seriesWindow } from './stats-series';
 
 export interface PaymentStats {
   total: number;
@@ -18,20 +19,45 @@ export interface PaymentStats {
   successRate: number;
 }
 
-function segmentSql(segment: StatsSegment, params: unknown[]): string {
+/** One interval of GET /api/payments/stats/series. */
+export interface PaymentSeriesPoint {
+  /** The interval's start (UTC), ISO 8601. */
+  at: string;
+  total: number;
+  pending: number;
+  completed: number;
+  failed: number;
+  /** KES collected in the interval: the sum of its completed payments. */
+  totalAmount: number;
+}
+
+/** How a series labels each aggregate row: the start of its UTC hour or day, as a timestamptz. */
+const BUCKET: Record<SeriesInterval, Record<StatsSegment['source'], string | null>> = {
+  day: { daily: `day::timestamp AT TIME ZONE 'UTC'`, hourly: `date_trunc('day', hour, 'UTC')`, raw: `date_trunc('day', created_at, 'UTC')` },
+  // The daily table cannot split a day into hours; splitStatsRangeByHours never asks it to.
+  hour: { daily: null, hourly: 'hour', raw: `date_trunc('hour', created_at, 'UTC')` },
+};
+
+function segmentSql(segment: StatsSegment, params: unknown[], interval?: SeriesInterval): string {
   const bind = (value: Date) => `$${params.push(value)}`;
+  let bucket = '';
+  if (interval) {
+    const expression = BUCKET[interval][segment.source];
+    if (!expression) throw new Error(`a series by ${interval} cannot read the ${segment.source} table`);
+    bucket = `${expression} AS bucket, `;
+  }
   switch (segment.source) {
     case 'daily': {
       const conditions = [
         ...(segment.from ? [`day >= (${bind(segment.from)}::timestamptz AT TIME ZONE 'UTC')::date`] : []),
         ...(segment.to ? [`day < (${bind(segment.to)}::timestamptz AT TIME ZONE 'UTC')::date`] : []),
       ];
-      return `SELECT status, payments, amount FROM payment_stats_daily${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+      return `SELECT ${bucket}status, payments, amount FROM payment_stats_daily${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
     }
     case 'hourly':
-      return `SELECT status, payments, amount FROM payment_stats_hourly WHERE hour >= ${bind(segment.from)} AND hour < ${bind(segment.to)}`;
+      return `SELECT ${bucket}status, payments, amount FROM payment_stats_hourly WHERE hour >= ${bind(segment.from)} AND hour < ${bind(segment.to)}`;
     case 'raw':
-      return `SELECT status, 1::bigint AS payments, amount::bigint FROM payments WHERE created_at >= ${bind(segment.from)} AND created_at < ${bind(segment.to)}`;
+      return `SELECT ${bucket}status, 1::bigint AS payments, amount::bigint FROM payments WHERE created_at >= ${bind(segment.from)} AND created_at < ${bind(segment.to)}`;
   }
 }
 
@@ -42,6 +68,23 @@ export function paymentStatsQuery(range: TimeRange): { sql: string; params: unkn
   const params: unknown[] = [];
   const union = segments.map((s) => segmentSql(s, params)).join(' UNION ALL ');
   return { sql: `SELECT status, sum(payments) AS payments, sum(amount) AS amount FROM (${union}) pieces GROUP BY status`, params };
+}
+
+/**
+ * The one statement that answers GET /api/payments/stats/series: the same pieces as the stats
+ * (whole days, whole hours, raw edges), each row labelled with its interval; null when empty.
+ */
+export function paymentSeriesQuery(window: SeriesWindow): { sql: string; params: unknown[] } | null {
+  const segments = window.interval === 'day' ? splitStatsRange(window.from, window.to) : splitStatsRangeByHours(window.from, window.to);
+  if (segments.length === 0) return null;
+  const params: unknown[] = [];
+  const union = segments.map((s) => segmentSql(s, params, window.interval)).join(' UNION ALL ');
+  return {
+    // Epoch milliseconds rather than a timestamptz: exact for every year the filters take.
+    sql: `SELECT (extract(epoch FROM bucket) * 1000)::bigint AS at, status, sum(payments) AS payments, sum(amount) AS amount
+            FROM (${union}) pieces GROUP BY bucket, status`,
+    params,
+  };
 }
 
 @Injectable()
@@ -66,5 +109,32 @@ export class PaymentStatsService {
       failedAmount: totals.failed.amount,
       successRate: settled === 0 ? 0 : Math.round((totals.completed.n / settled) * 10_000) / 10_000,
     };
+  }
+
+  /** One point per interval of the window, oldest first, zeros included. */
+  async series(range: TimeRange, interval: SeriesInterval, now = new Date()): Promise<PaymentSeriesPoint[]> {
+    const window = seriesWindow(range, interval, now);
+    const unit = SERIES_UNIT_MS[interval];
+    const points: PaymentSeriesPoint[] = Array.from({ length: window.points }, (_, i) => ({
+      at: new Date(window.first.getTime() + i * unit).toISOString(),
+      total: 0,
+      pending: 0,
+      completed: 0,
+      failed: 0,
+      totalAmount: 0,
+    }));
+    const query = paymentSeriesQuery(window);
+    if (!query) return points;
+    const rows: { at: string; status: 'pending' | 'completed' | 'failed'; payments: string; amount: string }[] = await this.dataSource.query(query.sql, query.params);
+    for (const row of rows) {
+      const point = points[(Number(row.at) - window.first.getTime()) / unit];
+      // Rows outside the window cannot come back from the query; refuse to drop one silently.
+      if (!point) throw new Error(`stats series: a row for ${new Date(Number(row.at)).toISOString()} lies outside the window`);
+      const n = Number(row.payments);
+      point[row.status] += n;
+      point.total += n;
+      if (row.status === 'completed') point.totalAmount += Number(row.amount);
+    }
+    return points;
   }
 }

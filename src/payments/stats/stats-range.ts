@@ -33,6 +33,11 @@ export function splitStatsRange(from: Date | null, to: Date | null): StatsSegmen
   return segments;
 }
 
+/** [from, to) from the hourly table and raw edges only: for a series by hour, where a day is too coarse. */
+export function splitStatsRangeByHours(from: Date, to: Date): StatsSegment[] {
+  return from.getTime() < to.getTime() ? splitByHours(from.getTime(), to.getTime()) : [];
+}
+
 function splitByHours(start: number, end: number): StatsSegment[] {
   const firstWholeHour = ceilTo(start, HOUR);
   const lastWholeHourEnd = floorTo(end, HOUR);
