@@ -13,16 +13,16 @@ import { Payment } from './payment.entity';
 import { PaymentSettlementService } from './payment-settlement.service';
 import { PaymentsService, paymentInProgress } from './payments.service';
 import { PaymentView, toPaymentView } from './payment.view';
-import { PushDispatcher } from './push-dispatcher.service';
+import { AfterCommitBus } from '../events/after-commit.bus';
 
 @Injectable()
 export class PaymentAdminService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: AfterCommitBus,
     private readonly payments: PaymentsService,
     private readonly settlement: PaymentSettlementService,
     private readonly referrals: ReferralsService,
-    private readonly dispatcher: PushDispatcher,
   ) {}
 
   /** A new payment for the referral of a failed one, with `retryOf` pointing back at it. */
@@ -57,7 +57,6 @@ export class PaymentAdminService {
         referral,
       );
     });
-    await this.dispatcher.publish(created.id);
     return toPaymentView(created);
   }
 
@@ -81,7 +80,7 @@ export class PaymentAdminService {
   }
 
   private updateStatusInTransaction(dto: UpdatePaymentStatusDto, principal: Principal): Promise<PaymentView> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.bus.transaction(async (manager) => {
       const payment = await this.lockTarget(manager, dto);
       if (dto.amount !== undefined && dto.amount !== payment.amount) {
         throw new DomainError('VALIDATION_FAILED', `amount ${dto.amount} differs from the payment's amount ${payment.amount}`, {

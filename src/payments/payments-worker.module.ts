@@ -1,5 +1,6 @@
 // The payment jobs' handlers and the services only workers run (roles worker and all).
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { IdempotencyModule } from '../common/idempotency/idempotency.module';
 import { MpesaModule } from '../mpesa/mpesa.module';
 import { QueuesModule } from '../queues/queues.module';
@@ -11,7 +12,7 @@ import { ReconciliationService } from './processors/reconciliation.service';
 import { StkPushSender } from './processors/stk-push.sender';
 
 @Module({
-  imports: [PaymentsModule, ReferralsModule, MpesaModule, QueuesModule, IdempotencyModule],
+  imports: [EventsModule, PaymentsModule, ReferralsModule, MpesaModule, QueuesModule, IdempotencyModule],
   providers: [StkPushSender, PaymentSweeper, ReconciliationService, PaymentJobHandlers],
 })
 export class PaymentsWorkerModule {}

@@ -2,6 +2,7 @@
 // stats and the event stream. Providers only: the routes are in PaymentsHttpModule and the
 // processors in PaymentsWorkerModule, so what a process serves is decided by its root module.
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ReferralsModule } from '../referrals/referrals.module';
 import { QueuesModule } from '../queues/queues.module';
@@ -21,7 +22,7 @@ import { PushDispatcher } from './push-dispatcher.service';
 import { ReferralPaymentHooks } from './referral-payment.hooks';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
+  imports: [EventsModule, TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
   providers: [
     PaymentsService,
     PaymentSettlementService,

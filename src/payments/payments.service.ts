@@ -16,7 +16,7 @@ import { recordPaymentEvent } from './payment-events';
 import { Payment } from './payment.entity';
 import type { PaymentEventSource } from './payment-status';
 import { PaymentEventView, PaymentView, toPaymentEventView, toPaymentView } from './payment.view';
-import { PushDispatcher } from './push-dispatcher.service';
+import { AfterCommitBus, emitAfterCommit } from '../events/after-commit.bus';
 
 export interface StartPaymentInput {
   referralId: string;
@@ -36,22 +36,22 @@ export class PaymentsService {
     @InjectRepository(Payment) private readonly payments: Repository<Payment>,
     @InjectRepository(PaymentEvent) private readonly events: Repository<PaymentEvent>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: AfterCommitBus,
     private readonly referrals: ReferralsService,
-    private readonly dispatcher: PushDispatcher,
   ) {}
 
-  /** Creates a pending payment and publishes its push once the row is committed. */
+  /** Creates a pending payment; its push is published once the row is committed. */
   async start(input: StartPaymentInput, principal: Principal): Promise<PaymentView> {
     const payment = await this.inTransactionGuardingOnePending(input.referralId, (manager) =>
       this.createPending(manager, input, { source: 'api', actorRole: principal.role }),
     );
-    await this.dispatcher.publish(payment.id);
     return toPaymentView(payment);
   }
 
   /**
    * Inside the caller's transaction (the referral is locked by it): checks the referral can take a
-   * payment and inserts it. The caller publishes the push after its commit.
+   * payment and inserts it. The push is owed from then on: the bus publishes it after the commit
+   * (and the sweeper, should that publish be lost).
    */
   async createPending(manager: EntityManager, input: StartPaymentInput, context: StartPaymentContext, lockedReferral?: Referral): Promise<Payment> {
     const referral = lockedReferral ?? (await this.referrals.lockForUpdate(manager, input.referralId));
@@ -96,6 +96,7 @@ export class PaymentsService {
       actorRole: context.actorRole,
       detail: { amount: inserted.amount, ...(input.retryOf ? { retryOf: input.retryOf } : {}) },
     });
+    emitAfterCommit(manager, 'push-owed', { paymentId: inserted.id });
     return inserted;
   }
 
@@ -106,7 +107,7 @@ export class PaymentsService {
    */
   async inTransactionGuardingOnePending<T>(referralId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     try {
-      return await this.dataSource.transaction(work);
+      return await this.bus.transaction(work);
     } catch (error) {
       if (violatedConstraint(error) === ONE_PENDING_PER_REFERRAL) {
         const pending = await this.payments.findOne({ where: { referralId, status: 'pending' } });

@@ -1,8 +1,9 @@
 // Publishes the STK push job of a payment. The job id derives from the payment, so publishing
 // twice (fast path after commit, then the sweeper) runs the push once.
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
+import { AfterCommitBus } from '../events/after-commit.bus';
 import { JobProducer } from '../queues/job-producer.service';
 import { JOBS, sendStkPushOptions, stkPushJobId } from '../queues/queue-catalogue';
 
@@ -11,13 +12,21 @@ import { JOBS, sendStkPushOptions, stkPushJobId } from '../queues/queue-catalogu
 // queued runs later under the same job id, which publishes nothing twice).
 
 @Injectable()
-export class PushDispatcher {
+export class PushDispatcher implements OnModuleInit {
   private readonly logger = new Logger(PushDispatcher.name);
 
   constructor(
     private readonly producer: JobProducer,
+    private readonly bus: AfterCommitBus,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
+
+  /** A committed payment row that owes a push: its job is published right away (the fast path). */
+  onModuleInit(): void {
+    this.bus.on('push-owed', async (owed) => {
+      for (const { paymentId } of owed) await this.publish(paymentId);
+    });
+  }
 
   /**
    * Never throws: the payment row (push_state 'queued') is the durable record that a push is

@@ -7,14 +7,12 @@ import { DomainError } from '../common/domain-error';
 import { ReferralTransitionContext, ReferralTransitionHooks } from '../referrals/referral-transition-hooks';
 import { Payment } from './payment.entity';
 import { PaymentsService } from './payments.service';
-import { PushDispatcher } from './push-dispatcher.service';
 
 @Injectable()
 export class ReferralPaymentHooks implements OnModuleInit {
   constructor(
     private readonly hooks: ReferralTransitionHooks,
     private readonly payments: PaymentsService,
-    private readonly dispatcher: PushDispatcher,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
@@ -37,12 +35,7 @@ export class ReferralPaymentHooks implements OnModuleInit {
 
   private async startPaymentOnPendingPayment(context: ReferralTransitionContext): Promise<void> {
     if (context.to !== 'pending-payment' || !this.config.payments.autoStkOnPendingPayment) return;
-    const payment = await this.payments.createPending(
-      context.manager,
-      { referralId: context.referral.id },
-      { source: 'api', actorRole: context.role },
-      context.referral,
-    );
-    context.afterCommit(() => this.dispatcher.publish(payment.id));
+    // Its push is published once the referral's change commits (createPending tells the bus).
+    await this.payments.createPending(context.manager, { referralId: context.referral.id }, { source: 'api', actorRole: context.role }, context.referral);
   }
 }

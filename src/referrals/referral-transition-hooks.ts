@@ -7,15 +7,13 @@ import type { Referral } from './referral.entity';
 import type { ReferralStatus } from './referral-status';
 
 export interface ReferralTransitionContext {
-  /** The transaction the status change is written in; hooks must use it. */
+  /** The transaction the status change is written in (one of the after-commit bus); hooks must use it. */
   manager: EntityManager;
   /** The referral row, locked FOR UPDATE for the rest of the transaction. */
   referral: Referral;
   from: ReferralStatus;
   to: ReferralStatus;
   role: ApiRole;
-  /** Work to run once the transaction has committed (e.g. publishing a job for a row it wrote). */
-  afterCommit(work: () => Promise<unknown>): void;
 }
 
 export interface ReferralTransitionHook {

@@ -16,6 +16,7 @@ import type { ReferralStatus } from './referral-status';
 import { ReferralTransitionHooks } from './referral-transition-hooks';
 import { toReferralView, ReferralView } from './referral.view';
 import { checkTransition } from './referral-workflow';
+import { AfterCommitBus } from '../events/after-commit.bus';
 
 /** A completed payment that makes its referral `paid`. */
 export interface PaidByPayment {
@@ -29,12 +30,13 @@ export class ReferralsService {
   constructor(
     @InjectRepository(Referral) private readonly referrals: Repository<Referral>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: AfterCommitBus,
     private readonly hooks: ReferralTransitionHooks,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
   async create(dto: CreateReferralDto, principal: Principal): Promise<ReferralView> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.bus.transaction(async (manager) => {
       const referral = await manager.save(
         manager.create(Referral, {
           patientName: dto.patientName,
@@ -63,8 +65,7 @@ export class ReferralsService {
   }
 
   async changeStatus(id: string, dto: ChangeReferralStatusDto, principal: Principal): Promise<ReferralView> {
-    const afterCommit: (() => Promise<unknown>)[] = [];
-    const view = await this.dataSource.transaction(async (manager) => {
+    return this.bus.transaction(async (manager) => {
       const referral = await this.lockForUpdate(manager, id);
       const from = referral.status;
       const to = dto.status;
@@ -84,7 +85,7 @@ export class ReferralsService {
         referral.stkPhoneNumber = phone;
       }
 
-      const context = { manager, referral, from, to, role: principal.role, afterCommit: (work: () => Promise<unknown>) => afterCommit.push(work) };
+      const context = { manager, referral, from, to, role: principal.role };
       await this.hooks.runBefore(context);
       referral.status = to;
       await manager.save(referral);
@@ -92,8 +93,6 @@ export class ReferralsService {
       await this.hooks.runAfter(context);
       return toReferralView(await manager.findOneByOrFail(Referral, { id }));
     });
-    for (const work of afterCommit) await work();
-    return view;
   }
 
   /** Reads and locks a referral inside the caller's transaction; payments use it to serialise per referral. */

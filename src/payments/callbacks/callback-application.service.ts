@@ -1,6 +1,6 @@
 // Applies stored callbacks to payments, idempotently: each callback row is applied at most once
 // (row lock + state), and each payment changes only from pending (PaymentSettlementService).
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { maskPhoneNumber } from '../../mpesa/phone-number';
@@ -14,6 +14,7 @@ import { PaymentSettlementService } from '../payment-settlement.service';
 import { describeFailure } from '../result-description';
 import { CallbackBatch } from './callback-batch';
 import { CallbackState, MpesaCallback } from './mpesa-callback.entity';
+import { AfterCommitBus } from '../../events/after-commit.bus';
 
 /** How long an unmatched callback stays a candidate for matching by phone and amount. */
 const MATCH_WINDOW_HOURS = 48;
@@ -37,14 +38,25 @@ export function applyFailureKind(error: unknown): 'data' | 'transient' | 'other'
 }
 
 @Injectable()
-export class CallbackApplicationService {
+export class CallbackApplicationService implements OnModuleInit {
   private readonly logger = new Logger(CallbackApplicationService.name);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: AfterCommitBus,
     private readonly settlement: PaymentSettlementService,
     private readonly metrics: PaymentMetrics,
   ) {}
+
+  /** Callbacks that waited for a push's answer, or its loss, are applied once it is committed. */
+  onModuleInit(): void {
+    this.bus.on('push-answer-stored', async (stored) => {
+      for (const { checkoutRequestId } of stored) await this.applyWaitingFor(checkoutRequestId);
+    });
+    this.bus.on('push-answer-lost', async (lost) => {
+      for (const { paymentId } of lost) await this.matchByPhoneAndAmount(paymentId);
+    });
+  }
 
   /** Applies one stored callback if it is still open; safe to call any number of times. */
   async apply(callbackId: string): Promise<CallbackState | null> {
@@ -60,7 +72,7 @@ export class CallbackApplicationService {
    */
   async applyMany(callbackIds: readonly string[], confirmations?: ReadonlyMap<string, Confirmation>): Promise<Map<string, CallbackState>> {
     if (callbackIds.length === 0) return new Map();
-    const closed = await this.dataSource.transaction(async (manager) => {
+    const closed = await this.bus.transaction(async (manager) => {
       const callbacks = await manager
         .createQueryBuilder(MpesaCallback, 'c')
         .setLock('pessimistic_write')

@@ -14,6 +14,7 @@ import { PushDispatcher } from '../push-dispatcher.service';
 import { confirmationFrom } from '../evidence';
 import { DarajaClient } from '../../mpesa/daraja.client';
 import { DarajaRequestError } from '../../mpesa/daraja-request.error';
+import { AfterCommitBus } from '../../events/after-commit.bus';
 
 /** A queued push younger than this is left to the fast path (the API publishes right after commit). */
 const QUEUED_GRACE_MS = 10_000;
@@ -40,6 +41,7 @@ export class PaymentSweeper {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: AfterCommitBus,
     @InjectAppConfig() private readonly config: AppConfig,
     private readonly dispatcher: PushDispatcher,
     private readonly callbacks: CallbackApplicationService,
@@ -75,7 +77,7 @@ export class PaymentSweeper {
    */
   private async settleAbandonedSends(): Promise<number> {
     const staleAfterMs = 2 * this.config.mpesa.timeoutMs + 60_000;
-    return this.dataSource.transaction(async (manager) => {
+    return this.bus.transaction(async (manager) => {
       // TypeORM answers an UPDATE ... RETURNING with [rows, affectedCount].
       const [rows]: [{ id: string }[], number] = await manager.query(
         `UPDATE payments SET push_state = 'indeterminate', updated_at = now()

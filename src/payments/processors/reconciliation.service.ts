@@ -19,6 +19,7 @@ import { CallbackApplicationService } from '../callbacks/callback-application.se
 import { PROMPT_LIFETIME_MS } from '../evidence';
 import { describeFailure } from '../result-description';
 import { ExpiryCause, expiryMessage, queryBackoffMs } from './reconcile-schedule';
+import { AfterCommitBus } from '../../events/after-commit.bus';
 
 /** Lost or never-sent pushes expired per round; the rest wait for the next round. */
 const EXPIRE_BATCH = 500;
@@ -51,6 +52,7 @@ export class ReconciliationService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: AfterCommitBus,
     @InjectAppConfig() private readonly config: AppConfig,
     @InjectRedis() redis: Redis,
     private readonly daraja: DarajaClient,
@@ -171,7 +173,7 @@ export class ReconciliationService {
    */
   async applyAnswer(claim: ClaimedPayment, answer: StkQueryResult): Promise<QueryVerdict> {
     const expiryS = this.config.payments.paymentExpiryS;
-    return this.dataSource.transaction(async (manager) => {
+    return this.bus.transaction(async (manager) => {
       const payment = await this.settlement.lock(manager, claim.id);
       if (!payment) return 'gone';
       const queryNumber = payment.queryCount + 1;
@@ -255,7 +257,7 @@ export class ReconciliationService {
       // (a killed worker) becomes indeterminate only now, and this round may come before the sweep
       // that would match it. Matched, it has a CheckoutRequestID and is not expired below.
       if (pushState === 'indeterminate') await this.callbacks.matchByPhoneAndAmount(id);
-      const done = await this.dataSource.transaction(async (manager) => {
+      const done = await this.bus.transaction(async (manager) => {
         // Checked again under the lock: a callback may have matched it, a worker may have claimed it.
         const payment = await this.settlement.lock(manager, id);
         if (!payment || payment.status !== 'pending' || payment.stkRequestId) return false;

@@ -12,11 +12,11 @@ import { DarajaRequestError } from '../../mpesa/daraja-request.error';
 import type { StkPushResult } from '../../mpesa/daraja.types';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
 import { ReferralsService } from '../../referrals/referrals.service';
-import { CallbackApplicationService } from '../callbacks/callback-application.service';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { decidePushAnswer } from '../push-answer';
+import { AfterCommitBus, emitAfterCommit } from '../../events/after-commit.bus';
 
 export type PushOutcome =
   | { kind: 'not-owed'; reason: string }
@@ -37,11 +37,11 @@ export class StkPushSender {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: AfterCommitBus,
     @InjectAppConfig() private readonly config: AppConfig,
     private readonly daraja: DarajaClient,
     private readonly settlement: PaymentSettlementService,
     private readonly referrals: ReferralsService,
-    private readonly callbacks: CallbackApplicationService,
     private readonly metrics: PaymentMetrics,
   ) {}
 
@@ -116,7 +116,9 @@ export class StkPushSender {
    */
   private async recordAccepted(payment: Payment, merchantRequestId: string, checkoutRequestId: string): Promise<PushOutcome> {
     const firstQueryAt = new Date(Date.now() + this.config.payments.reconcileFirstQueryS * 1000);
-    const decision = await this.dataSource.transaction(async (manager) => {
+    const decision = await this.bus.transaction(async (manager) => {
+      // A callback that beat this answer may be waiting for it: applied once this commits.
+      emitAfterCommit(manager, 'push-answer-stored', { checkoutRequestId });
       const locked = await this.settlement.lock(manager, payment.id);
       if (!locked) return null;
       const [holder]: { id: string }[] = await manager.query('SELECT id FROM payments WHERE stk_request_id = $1 AND id <> $2', [checkoutRequestId, payment.id]);
@@ -143,13 +145,13 @@ export class StkPushSender {
     } else {
       this.logger.log({ paymentId: payment.id, attempt: payment.attempts }, 'STK push accepted');
     }
-    // A callback that beat this answer is waiting; apply it now.
-    await this.callbacks.applyWaitingFor(checkoutRequestId);
     return { kind: 'accepted', checkoutRequestId };
   }
 
   private async recordIndeterminate(payment: Payment, reason: string, detail: Record<string, unknown>): Promise<PushOutcome> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.bus.transaction(async (manager) => {
+      // Its callback may already be here under a CheckoutRequestID we never learnt: matched after the commit.
+      emitAfterCommit(manager, 'push-answer-lost', { paymentId: payment.id });
       const updated = await manager
         .createQueryBuilder()
         .update(Payment)
@@ -160,13 +162,11 @@ export class StkPushSender {
       await recordPaymentEvent(manager, { paymentId: payment.id, type: 'push-indeterminate', source: 'worker', detail: { ...detail, reason } });
     });
     this.logger.warn({ paymentId: payment.id }, 'STK push answer lost; never resent, left for reconciliation');
-    // Its callback may already be here under a CheckoutRequestID we never learnt.
-    await this.callbacks.matchByPhoneAndAmount(payment.id);
     return { kind: 'indeterminate', reason };
   }
 
   private async scheduleRetry(payment: Payment, reason: string, retryAfterMs: number | undefined, detail: Record<string, unknown>): Promise<PushOutcome> {
-    await this.dataSource.transaction(async (manager) => {
+    await this.bus.transaction(async (manager) => {
       const updated = await manager
         .createQueryBuilder()
         .update(Payment)
@@ -180,7 +180,7 @@ export class StkPushSender {
   }
 
   private async fail(payment: Payment, errorMessage: string, detail: Record<string, unknown>): Promise<PushOutcome> {
-    await this.dataSource.transaction((manager) =>
+    await this.bus.transaction((manager) =>
       this.settlement.settle(
         manager,
         payment.id,
