@@ -5,6 +5,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module';
 import { HttpErrorFilter } from '../common/http-error.filter';
+import { MetricsHttpModule } from '../observability/metrics/metrics-http.module';
 import { ThrottlingModule } from '../common/throttling/throttling.module';
 import { createValidationPipe } from '../common/validation';
 import type { AppConfig } from '../config/app-config';
@@ -22,6 +23,7 @@ export class ApiHttpModule {
       imports: [
         ThrottlingModule,
         AuthModule,
+        MetricsHttpModule,
         ReferralsHttpModule,
         PaymentsHttpModule,
         // Not even registered outside simulator mode: no /simulator route exists there.

@@ -1,5 +1,4 @@
-// What every process shares: configuration, logging, Postgres, the BullMQ connection and metrics
-// (every process has its own, and every HTTP face, the API's or a worker's, serves /metrics).
+// What every process shares: configuration, logging, Postgres and the BullMQ connection.
 // Built from the config the process loaded once at start-up.
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -8,7 +7,6 @@ import type { AppConfig } from '../config/app-config';
 import { AppConfigModule } from '../config/config.module';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { loggerParams } from '../observability/logging';
-import { MetricsModule } from '../observability/metrics/metrics.module';
 import { LoggerModule } from '../observability/pino-logger.module';
 import { QueuesModule } from '../queues/queues.module';
 import { redisOptionsFromUrl } from '../queues/redis-connection';
@@ -28,7 +26,6 @@ export class CoreModule {
           extraOptions: { manualRegistration: true },
         }),
         QueuesModule,
-        MetricsModule,
       ],
       exports: [QueuesModule],
     };

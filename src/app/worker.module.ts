@@ -1,9 +1,10 @@
 // Root of PROCESS_ROLE=worker: the domain and the queue workers. Over HTTP (WORKER_HTTP_PORT) it
-// serves only what its modules declare: /health/* and /metrics (CoreModule), nothing of the API.
+// serves only what its modules declare: /health/* and /metrics, nothing of the API.
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { APP_FILTER } from '@nestjs/core';
 import { HttpErrorFilter } from '../common/http-error.filter';
+import { MetricsHttpModule } from '../observability/metrics/metrics-http.module';
 import { HealthModule } from '../observability/health.module';
 import { QueueWorkersModule } from '../queues/queue-workers.module';
 import { CoreModule } from './core.module';
@@ -15,7 +16,7 @@ export class WorkerModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [CoreModule.forConfig(config), DomainModule, WorkersModule, HealthModule.forRoot(QueueWorkersModule)],
+      imports: [CoreModule.forConfig(config), DomainModule, WorkersModule, HealthModule.forRoot(QueueWorkersModule), MetricsHttpModule],
       // Unknown paths answer 404 in the contract's error shape, like the API's.
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

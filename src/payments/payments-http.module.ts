@@ -5,6 +5,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { IdempotencyModule } from '../common/idempotency/idempotency.module';
 import { refuseUnusableJson } from '../common/json-body-guard';
+import { MetricsModule } from '../observability/metrics/metrics.module';
 import { callbackJsonParser } from './callbacks/callback-body.middleware';
 import { CALLBACK_PATH_PREFIX, CallbackGateMiddleware } from './callbacks/callback-gate.middleware';
 import { StkCallbackController } from './callbacks/stk-callback.controller';
@@ -13,7 +14,7 @@ import { PaymentsController, ReferralPaymentsController, StkPushController, Upda
 import { PaymentsModule } from './payments.module';
 
 @Module({
-  imports: [PaymentsModule, IdempotencyModule],
+  imports: [MetricsModule, PaymentsModule, IdempotencyModule],
   // PaymentEventsController first: its fixed path must win over PaymentsController's GET :id.
   controllers: [PaymentEventsController, PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, StkCallbackController],
   providers: [CallbackGateMiddleware],

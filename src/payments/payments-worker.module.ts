@@ -5,6 +5,7 @@ import { IdempotencyModule } from '../common/idempotency/idempotency.module';
 import { MpesaModule } from '../mpesa/mpesa.module';
 import { QueuesModule } from '../queues/queues.module';
 import { ReferralsModule } from '../referrals/referrals.module';
+import { MetricsModule } from '../observability/metrics/metrics.module';
 import { PaymentsModule } from './payments.module';
 import { PaymentJobHandlers } from './processors/payment-job.handlers';
 import { PaymentSweeper } from './processors/payment-sweeper.service';
@@ -12,7 +13,7 @@ import { ReconciliationService } from './processors/reconciliation.service';
 import { StkPushSender } from './processors/stk-push.sender';
 
 @Module({
-  imports: [EventsModule, PaymentsModule, ReferralsModule, MpesaModule, QueuesModule, IdempotencyModule],
+  imports: [MetricsModule, EventsModule, PaymentsModule, ReferralsModule, MpesaModule, QueuesModule, IdempotencyModule],
   providers: [StkPushSender, PaymentSweeper, ReconciliationService, PaymentJobHandlers],
 })
 export class PaymentsWorkerModule {}

@@ -6,6 +6,7 @@ import { EventsModule } from '../events/events.module';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ReferralsModule } from '../referrals/referrals.module';
 import { QueuesModule } from '../queues/queues.module';
+import { MetricsModule } from '../observability/metrics/metrics.module';
 import { CallbackApplicationService } from './callbacks/callback-application.service';
 import { CallbackApplyQueue } from './callbacks/callback-apply.queue';
 import { CallbackIngestionService } from './callbacks/callback-ingestion.service';
@@ -22,7 +23,7 @@ import { PushDispatcher } from './push-dispatcher.service';
 import { ReferralPaymentHooks } from './referral-payment.hooks';
 
 @Module({
-  imports: [EventsModule, TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
+  imports: [MetricsModule, EventsModule, TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
   providers: [
     PaymentsService,
     PaymentSettlementService,
