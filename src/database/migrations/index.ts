@@ -4,5 +4,6 @@ import { CreateReferrals1763762400000 } from './1763762400000-create-referrals';
 import { CreatePayments1763766000000 } from './1763766000000-create-payments';
 import { PaymentStats1763769600000 } from './1763769600000-payment-stats';
 import { ListOrder1763773200000 } from './1763773200000-list-order';
+import { Webhooks1763780400000 } from './1763780400000-webhooks';
 
-export const MIGRATIONS = [CreateReferrals1763762400000, CreatePayments1763766000000, PaymentStats1763769600000, ListOrder1763773200000];
+export const MIGRATIONS = [CreateReferrals1763762400000, CreatePayments1763766000000, PaymentStats1763769600000, ListOrder1763773200000, Webhooks1763780400000];
