@@ -11,6 +11,7 @@ import type { AppConfig } from '../config/app-config';
 import { SimulatorModule } from '../mpesa/simulator/simulator.module';
 import { PaymentsHttpModule } from '../payments/payments-http.module';
 import { ReferralsHttpModule } from '../referrals/referrals-http.module';
+import { WebhooksHttpModule } from '../webhooks/webhooks-http.module';
 
 @Module({})
 export class ApiHttpModule {
@@ -24,6 +25,7 @@ export class ApiHttpModule {
         AuthModule,
         ReferralsHttpModule,
         PaymentsHttpModule,
+        WebhooksHttpModule,
         // Not even registered outside simulator mode: no /simulator route exists there.
         ...(config.mpesa.env === 'simulator' ? [SimulatorModule] : []),
       ],

@@ -7,6 +7,7 @@ import { QueuesModule } from '../../queues/queues.module';
 import { MetricsController } from './metrics.controller';
 import { PAYMENT_METRIC_PROVIDERS, PaymentMetrics } from './payment-metrics';
 import { queueDepthProvider } from './queue-depth.metric';
+import { WEBHOOK_METRIC_PROVIDERS, WebhookMetrics } from './webhook-metrics';
 
 // Once per process: a second Nest app in the same process (tests) must not register them again.
 if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
@@ -15,7 +16,7 @@ if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultM
 @Global()
 @Module({
   imports: [PrometheusModule.register({ path: '/metrics', controller: MetricsController, defaultMetrics: { enabled: false } }), QueuesModule],
-  providers: [...PAYMENT_METRIC_PROVIDERS, queueDepthProvider, PaymentMetrics],
-  exports: [PaymentMetrics],
+  providers: [...PAYMENT_METRIC_PROVIDERS, ...WEBHOOK_METRIC_PROVIDERS, queueDepthProvider, PaymentMetrics, WebhookMetrics],
+  exports: [PaymentMetrics, WebhookMetrics],
 })
 export class MetricsModule {}
