@@ -111,10 +111,11 @@ export class WebhookDeliverer {
   }
 
   private async noteFailure(endpointId: string, now: Date): Promise<void> {
-    const [endpoint] = (await this.dataSource.query(
+    // An UPDATE … RETURNING answers [rows, affected count].
+    const [[endpoint]] = (await this.dataSource.query(
       `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 RETURNING failing_since, status`,
       [endpointId, now],
-    )) as { failing_since: Date; status: string }[];
+    )) as [{ failing_since: Date; status: string }[], number];
     if (!endpoint || endpoint.status !== 'enabled' || now.getTime() - endpoint.failing_since.getTime() < AUTO_DISABLE_AFTER_MS) return;
     await this.disable(endpointId, endpoint.failing_since);
   }
