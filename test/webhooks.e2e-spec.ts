@@ -131,6 +131,28 @@ describe('Outbound webhooks', () => {
     expect(metrics).toMatch(/webhook_delivery_duration_seconds_count\{outcome="succeeded"\} [1-9]/);
   });
 
+  it('keeps at most 5 deliveries in flight to one endpoint, and delivers the rest when it answers', async () => {
+    const held: import('node:http').ServerResponse[] = [];
+    let holding = true;
+    receiver.respond((_req, res) => (holding ? held.push(res) : res.writeHead(200).end()));
+    const endpoint = await createEndpoint(['referral.status_changed']);
+    for (let i = 0; i < 8; i++) await flow.http.post('/api/referrals', { patientName: `Slow Receiver ${i}` }).expect(201);
+
+    await waitFor(async () => held.length >= 5, 'five deliveries in flight');
+    await new Promise((r) => setTimeout(r, 1500)); // the other three wait their turn
+    expect(held).toHaveLength(5);
+    holding = false;
+    for (const res of held) res.writeHead(200).end();
+
+    const deliveries = await waitFor(async () => {
+      const list = (await flow.http.get(`/api/webhooks/${endpoint.id}/deliveries`, 'admin')).body;
+      return list.items.length === 8 && list.items.every((d: { status: string }) => d.status === 'succeeded') ? list.items : null;
+    }, 'all eight delivered');
+    // Waiting for a slot is not an attempt.
+    expect(deliveries.every((d: { attempts: unknown[] }) => d.attempts.length === 1)).toBe(true);
+    expect(receiver.received).toHaveLength(8);
+  });
+
   it('does not follow a redirect: the attempt fails and the target hears nothing', async () => {
     const target = await startWebhookReceiver();
     try {

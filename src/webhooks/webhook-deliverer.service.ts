@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { WebhookMetrics } from '../observability/metrics/webhook-metrics';
 import type { WebhookAttempt } from './webhook-delivery.entity';
+import { EndpointSlots } from './endpoint-slots';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookOutbox, writeEvents } from './webhook-outbox.service';
 import { sendWebhook } from './webhook-sender';
@@ -17,7 +18,8 @@ import { toWebhookEndpointView } from './webhook.view';
 
 export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
 
-export type DeliveryOutcome = 'succeeded' | 'retry' | 'failed' | 'skipped';
+/** `busy`: the endpoint has its fill of deliveries in flight; try this one again shortly. */
+export type DeliveryOutcome = 'succeeded' | 'retry' | 'failed' | 'skipped' | 'busy';
 
 export interface AttemptPlan {
   /** An admin's redelivery: one attempt that leaves a failed or pending delivery as it was on failure. */
@@ -51,6 +53,7 @@ export class WebhookDeliverer {
     private readonly clock: WebhookClock,
     private readonly metrics: WebhookMetrics,
     private readonly outbox: WebhookOutbox,
+    private readonly slots: EndpointSlots,
   ) {}
 
   async deliver(deliveryId: string, plan: AttemptPlan): Promise<DeliveryOutcome> {
@@ -71,6 +74,16 @@ export class WebhookDeliverer {
       return 'skipped';
     }
 
+    if (!(await this.slots.acquire(row.endpoint_id, deliveryId))) return 'busy';
+    try {
+      return await this.attempt(row, plan);
+    } finally {
+      await this.slots.release(row.endpoint_id, deliveryId);
+    }
+  }
+
+  private async attempt(row: DeliveryRow, plan: AttemptPlan): Promise<DeliveryOutcome> {
+    const deliveryId = row.id;
     const now = this.clock.now();
     const headers = signatureHeaders(
       { secret: row.secret, previousSecret: row.previous_secret, previousSecretExpiresAt: row.previous_secret_expires_at },

@@ -1,6 +1,6 @@
 // The webhook jobs of the queue catalogue: one delivery attempt, the fan-out round, the sweep.
 import { Injectable } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { JobHandler } from '../queues/job-handler.registry';
@@ -26,6 +26,11 @@ export class WebhookJobHandlers {
       last: !manual && job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
       retryDelayMs: webhookRetryDelayMs(attemptNumber, this.config.webhooks.retryUnitMs),
     });
+    if (outcome === 'busy') {
+      // Not an attempt: back in a second or so, without using one of the job's attempts.
+      await job.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 1000), job.token);
+      throw new DelayedError();
+    }
     // Let BullMQ see it: a retry gets the schedule's backoff, the last failure fails the job.
     if (outcome === 'retry') throw new Error(`delivery ${job.data.deliveryId} attempt ${attemptNumber} failed`);
     if (outcome === 'failed' && !manual) throw new UnrecoverableError(`delivery ${job.data.deliveryId} failed after ${attemptNumber} attempts`);

@@ -3,6 +3,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QueuesModule } from '../queues/queues.module';
+import { EndpointSlots } from './endpoint-slots';
 import { WebhookDeliverer } from './webhook-deliverer.service';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
@@ -13,7 +14,7 @@ import { WebhookClock } from './webhook-signer';
 
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEndpoint, WebhookEventRow, WebhookDelivery]), QueuesModule],
-  providers: [WebhookClock, WebhookEndpointsService, WebhookOutbox, WebhookDeliverer],
+  providers: [WebhookClock, WebhookEndpointsService, WebhookOutbox, WebhookDeliverer, EndpointSlots],
   exports: [WebhookClock, WebhookEndpointsService, WebhookOutbox, WebhookDeliverer],
 })
 export class WebhooksModule {}
