@@ -173,8 +173,10 @@ export const WORKER_OPTIONS: Record<QueueName, Omit<WorkerOptions, 'connection'>
   // Deliveries wait on other people's servers (up to 15 s each): many at once, few CPU cycles.
   'webhook-delivery': {
     concurrency: 20,
-    lockDuration: 30_000,
-    stalledInterval: 10_000,
+    // The worker renews the lock while an attempt runs; short, so a killed worker's delivery is
+    // taken up again within seconds (its attempt may then be sent twice: receivers dedupe on id).
+    lockDuration: 15_000,
+    stalledInterval: 5_000,
     maxStalledCount: 3,
     settings: { backoffStrategy: webhookBackoffStrategy },
   },
