@@ -3,7 +3,7 @@
 import { Webhook } from 'standardwebhooks';
 import { WebhookClock } from '../src/webhooks/webhook-signer';
 import { paymentFlow } from './support/payment-flow';
-import { startTestApp, TestApp } from './support/test-app';
+import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { waitFor } from './support/wait-for';
 
@@ -54,6 +54,33 @@ describe('Outbound webhooks', () => {
     const wh = new Webhook(secret);
     return receiver.received.map((r) => wh.verify(r.body, r.headers as Record<string, string>) as EventBody);
   }
+
+  it('manages endpoints: create (secret once), list, read, update, disable, delete', async () => {
+    const created = await createEndpoint(['payment.completed']);
+    expect(created).toMatchObject({ url: receiver.url, events: ['payment.completed'], description: 'test receiver', status: 'enabled', disabledReason: null });
+    const listed = (await flow.http.get('/api/webhooks', 'admin')).body;
+    expect(listed.items.map((e: { id: string }) => e.id)).toContain(created.id);
+    expect(listed.items.every((e: object) => !('secret' in e))).toBe(true);
+
+    const updated = await flow.http.patch(`/api/webhooks/${created.id}`, { events: ['payment.failed', 'referral.paid'], description: null }, 'admin');
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ events: ['payment.failed', 'referral.paid'], description: null, status: 'enabled' });
+    expect(updated.body).not.toHaveProperty('secret');
+    const disabled = await flow.http.patch(`/api/webhooks/${created.id}`, { status: 'disabled' }, 'admin');
+    expect(disabled.body).toMatchObject({ status: 'disabled', disabledReason: 'disabled by an admin' });
+
+    for (const body of [{ events: ['payment.exploded'] }, { events: [] }, { url: 'ftp://127.0.0.1/x' }, { status: 'paused' }, { secret: 'whsec_mine' }]) {
+      const res = await flow.http.patch(`/api/webhooks/${created.id}`, body, 'admin');
+      expect({ body, status: res.status }).toEqual({ body, status: 400 });
+    }
+    expect((await flow.http.post('/api/webhooks', { url: receiver.url }, 'admin')).status).toBe(400);
+
+    expect((await flow.http.raw.delete(`/api/webhooks/${created.id}`).set('X-API-Key', ADMIN_KEY)).status).toBe(204);
+    expect((await flow.http.get(`/api/webhooks/${created.id}`, 'admin')).status).toBe(404);
+    expect((await flow.http.raw.delete(`/api/webhooks/${created.id}`).set('X-API-Key', ADMIN_KEY)).status).toBe(404);
+    expect((await flow.http.post(`/api/webhooks/${created.id}/rotate-secret`, undefined, 'admin')).status).toBe(404);
+    expect((await flow.http.get(`/api/webhooks/${created.id}/deliveries`, 'admin')).status).toBe(404);
+  });
 
   it("delivers one referral's life, signed, each event once, in each subject's history order", async () => {
     const endpoint = await createEndpoint();
