@@ -147,6 +147,29 @@ describe('Payments dashboard (/dashboard)', () => {
     await page.close();
   });
 
+  it('shows the webhook endpoints and their latest failed deliveries', async () => {
+    const endpoint = (await flow.http.post('/api/webhooks', { url: 'http://127.0.0.1:9/clinic-emr', events: ['receipt.needs_review'] }, 'admin')).body;
+    // A delivery that used up its attempts (written directly: the schedule takes 27 h).
+    const [event] = await t.dataSource.query(
+      `INSERT INTO webhook_events (type, source_kind, source_id, payload, created_at) VALUES ('receipt.needs_review', 'payment_event', 'dashboard-test', '{}', now()) RETURNING id`,
+    );
+    const attempts = JSON.stringify([{ at: new Date().toISOString(), httpStatus: 500, error: 'HTTP 500', durationMs: 12 }]);
+    const [delivery] = await t.dataSource.query(`INSERT INTO webhook_deliveries (endpoint_id, event_id, status, attempts) VALUES ($1, $2, 'failed', $3::jsonb) RETURNING id`, [endpoint.id, event.id, attempts]);
+
+    const page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    const row = page.locator(`#webhook-list [data-endpoint-id="${endpoint.id}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('http://127.0.0.1:9/clinic-emr');
+    expect(await row.textContent()).toContain('enabled');
+    const failed = row.locator(`[data-delivery-id="${delivery.id}"]`);
+    await failed.waitFor();
+    expect(await failed.textContent()).toContain('failed: receipt.needs_review');
+    expect(await failed.textContent()).toContain('HTTP 500');
+    await page.close();
+    await t.dataSource.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpoint.id]);
+  });
+
   it('updates live, without reloading, when a payment completes', async () => {
     const page = await newPage();
     await signIn(page, ADMIN_KEY);

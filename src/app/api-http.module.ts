@@ -12,6 +12,7 @@ import type { AppConfig } from '../config/app-config';
 import { SimulatorModule } from '../mpesa/simulator/simulator.module';
 import { PaymentsHttpModule } from '../payments/payments-http.module';
 import { ReferralsHttpModule } from '../referrals/referrals-http.module';
+import { WebhooksHttpModule } from '../webhooks/webhooks-http.module';
 
 @Module({})
 export class ApiHttpModule {
@@ -26,6 +27,7 @@ export class ApiHttpModule {
         MetricsHttpModule,
         ReferralsHttpModule,
         PaymentsHttpModule,
+        WebhooksHttpModule,
         // Not even registered outside simulator mode: no /simulator route exists there.
         ...(config.mpesa.env === 'simulator' ? [SimulatorModule] : []),
       ],

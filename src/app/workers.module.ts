@@ -3,6 +3,7 @@
 import { Module } from '@nestjs/common';
 import { PaymentsWorkerModule } from '../payments/payments-worker.module';
 import { QueueWorkersModule } from '../queues/queue-workers.module';
+import { WebhooksWorkerModule } from '../webhooks/webhooks-worker.module';
 
-@Module({ imports: [QueueWorkersModule, PaymentsWorkerModule] })
+@Module({ imports: [QueueWorkersModule, PaymentsWorkerModule, WebhooksWorkerModule] })
 export class WorkersModule {}

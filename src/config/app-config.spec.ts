@@ -146,6 +146,15 @@ describe('loadAppConfig', () => {
     ]);
   });
 
+  it('webhooks: private URLs allowed and http accepted in simulator mode only, unless set', () => {
+    expect(loadAppConfig({}).webhooks).toEqual({ requireHttps: false, allowPrivateUrls: true, retryUnitMs: 1000, fanOutIntervalMs: 1000 });
+    expect(loadAppConfig(productionSecrets).webhooks).toMatchObject({ requireHttps: true, allowPrivateUrls: false });
+    expect(loadAppConfig({ ...productionSecrets, WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' }).webhooks.allowPrivateUrls).toBe(true);
+    expect(loadAppConfig({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }).webhooks.allowPrivateUrls).toBe(false);
+    expect(problemsOf({ WEBHOOK_ALLOW_PRIVATE_URLS: 'maybe' })).toEqual(['WEBHOOK_ALLOW_PRIVATE_URLS="maybe": expected true or false (also yes/no, on/off, 1/0)']);
+    expect(problemsOf({ WEBHOOK_RETRY_UNIT_MS: '0' })).toEqual(['WEBHOOK_RETRY_UNIT_MS="0": expected a whole number from 1 to 1000']);
+  });
+
   it('in sandbox mode names each missing secret once, as not set', () => {
     expect(problemsOf({ MPESA_ENV: 'sandbox' })).toEqual(
       ['API_KEYS', 'MPESA_CONSUMER_KEY', 'MPESA_CONSUMER_SECRET', 'MPESA_PASSKEY', 'MPESA_CALLBACK_TOKEN'].map(

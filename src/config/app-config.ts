@@ -55,6 +55,17 @@ export interface AppConfig {
   workerHttpPort: number;
   /** Proxies (addresses or CIDRs) whose X-Forwarded-For gives the client address; empty = trust none. */
   trustedProxies: string[];
+  webhooks: WebhookRules;
+}
+
+export interface WebhookRules {
+  /** Outside simulator mode endpoint URLs must be https. */
+  requireHttps: boolean;
+  /** Loopback, private and link-local targets allowed (WEBHOOK_ALLOW_PRIVATE_URLS). */
+  allowPrivateUrls: boolean;
+  /** Milliseconds per second of the contract's retry schedule: 1000 but in tests. */
+  retryUnitMs: number;
+  fanOutIntervalMs: number;
 }
 
 export class ConfigurationError extends Error {
@@ -150,6 +161,12 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     workerHttpPort: vars.WORKER_HTTP_PORT,
     trustedProxies: splitList(vars.TRUSTED_PROXIES),
+    webhooks: {
+      requireHttps: !simulator,
+      allowPrivateUrls: vars.WEBHOOK_ALLOW_PRIVATE_URLS ?? simulator,
+      retryUnitMs: vars.WEBHOOK_RETRY_UNIT_MS,
+      fanOutIntervalMs: vars.WEBHOOK_FANOUT_INTERVAL_MS,
+    },
   };
   return deepFreeze(config);
 }

@@ -176,6 +176,20 @@ export class EnvironmentVariables {
   @IntegerIn(1)
   PAYMENT_EXPIRY_S: number = 86400;
 
+  /** Default: true in simulator mode, false otherwise (derived in app-config.ts). */
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'expected true or false (also yes/no, on/off, 1/0)' })
+  WEBHOOK_ALLOW_PRIVATE_URLS?: boolean;
+
+  /** Not in the contract: milliseconds per second of the webhook retry schedule (tests shorten it). */
+  @IntegerIn(1, 1000)
+  WEBHOOK_RETRY_UNIT_MS: number = 1000;
+
+  /** Not in the contract: how often new history rows are turned into webhook events. */
+  @IntegerIn(100, 60000)
+  WEBHOOK_FANOUT_INTERVAL_MS: number = 1000;
+
   /** Not in the contract: STK Push Queries per second, shared by every worker process. */
   @IntegerIn(1, 1000)
   RECONCILE_QUERIES_PER_S: number = 5;

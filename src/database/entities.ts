@@ -5,5 +5,8 @@ import { Payment } from '../payments/payment.entity';
 import { PaymentEvent } from '../payments/payment-event.entity';
 import { Referral } from '../referrals/referral.entity';
 import { ReferralStatusChange } from '../referrals/referral-status-change.entity';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
+import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity';
+import { WebhookEventRow } from '../webhooks/webhook-event.entity';
 
-export const ENTITIES = [Referral, ReferralStatusChange, Payment, PaymentEvent, MpesaCallback, IdempotencyKey];
+export const ENTITIES = [Referral, ReferralStatusChange, Payment, PaymentEvent, MpesaCallback, IdempotencyKey, WebhookEndpoint, WebhookEventRow, WebhookDelivery];

@@ -44,6 +44,10 @@ describe('log scrubber', () => {
     expect(scrubbed).toMatchObject({ headers: { authorization: '[REDACTED]', 'x-api-key': '[REDACTED]' }, amount: 1000 });
   });
 
+  it('removes webhook secrets from any text', () => {
+    expect(scrubText('insert failed: params ["https://x", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw+/a=="]')).toBe('insert failed: params ["https://x", "whsec_[REDACTED]"]');
+  });
+
   it('scrubs error messages and stacks', () => {
     const out = scrubValue({ err: new Error('no answer for 0712345678') }) as { err: { message: string } };
     expect(out.err.message).toBe('no answer for *******678');

@@ -1,6 +1,6 @@
 // What must never reach a log line, removed from every line pino writes: secrets by field name,
 // phone numbers wherever they appear (all but the last three digits masked), the callback token
-// in URLs. Applied to structured fields and to message text alike.
+// in URLs, webhook secrets (`whsec_…`). Applied to structured fields and to message text alike.
 
 const SECRET_FIELD = /^(authorization|x-api-key|api[-_]?keys?|password|passkey|secret|consumer[-_]?secret|consumer[-_]?key|access[-_]?token|token|callback[-_]?token|cookie)$/i;
 
@@ -18,11 +18,14 @@ const SEPARATORS = /[ .-]|%20|%2[dD]|(?<=\d)\+/g;
  * URL-safe characters only (config), so a comma ends it: Nest's `Mapped {/api/stk-callback/:token, POST}`.
  */
 const CALLBACK_PATH = /(\/api\/stk-callback\/)[^/?#\s",]+/gi;
+/** Webhook signing secrets, wherever they appear (a failed query's parameters, say). */
+const WEBHOOK_SECRET = /whsec_[A-Za-z0-9+/=]+/g;
 const MAX_DEPTH = 6;
 
 export function scrubText(text: string): string {
   return text
     .replace(CALLBACK_PATH, '$1[REDACTED]')
+    .replace(WEBHOOK_SECRET, 'whsec_[REDACTED]')
     .replace(PHONE, (_match, prefix: string | undefined, middle: string, lastThree: string) => {
       const masked = `${prefix ?? ''}${middle}`.replace(/%2[bB]/g, '+').replace(SEPARATORS, '');
       return `${'*'.repeat(masked.length)}${lastThree.replace(SEPARATORS, '')}`;

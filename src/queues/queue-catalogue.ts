@@ -14,6 +14,10 @@ export const QUEUES = {
   reconcile: 'reconcile',
   /** Periodic: republish owed pushes, finish abandoned sends, apply leftover callbacks. */
   sweep: 'payment-sweep',
+  /** One webhook delivery per job, its own queue so a slow receiver never holds up a payment. */
+  webhookDelivery: 'webhook-delivery',
+  /** Periodic: turn new history rows into webhook events and deliveries; republish lost deliveries. */
+  webhookOutbox: 'webhook-outbox',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -23,6 +27,9 @@ export const JOBS = {
   sendStkPush: 'send-stk-push',
   reconcileSweep: 'reconcile-sweep',
   paymentSweep: 'payment-sweep',
+  deliverWebhook: 'deliver-webhook',
+  webhookFanOut: 'webhook-fan-out',
+  webhookSweep: 'webhook-sweep',
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
@@ -31,11 +38,22 @@ export interface SendStkPushJob {
   paymentId: string;
 }
 
+export interface DeliverWebhookJob {
+  deliveryId: string;
+  /** An admin's redelivery: one attempt, whatever the delivery's status. */
+  manual?: boolean;
+  /** Attempts already made under an earlier job (a sweep's republish): the schedule goes on from there. */
+  attemptOffset?: number;
+}
+
 /** The payload of each job. */
 export interface JobPayloads {
   'send-stk-push': SendStkPushJob;
   'reconcile-sweep': Record<string, never>;
   'payment-sweep': Record<string, never>;
+  'deliver-webhook': DeliverWebhookJob;
+  'webhook-fan-out': Record<string, never>;
+  'webhook-sweep': Record<string, never>;
 }
 
 /** The queue each job runs on. */
@@ -43,6 +61,9 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'send-stk-push': QUEUES.stkPush,
   'reconcile-sweep': QUEUES.reconcile,
   'payment-sweep': QUEUES.sweep,
+  'deliver-webhook': QUEUES.webhookDelivery,
+  'webhook-fan-out': QUEUES.webhookOutbox,
+  'webhook-sweep': QUEUES.webhookOutbox,
 };
 
 /** Finished jobs are kept a while for the queue dashboard, then trimmed so Redis does not grow. */
@@ -97,6 +118,43 @@ export function stkBackoffStrategy(attemptsMade: number, type?: string, error?: 
   return type === STK_BACKOFF ? stkBackoffDelay(attemptsMade, base, minimum) : base;
 }
 
+/**
+ * The contract's webhook retry schedule, in seconds after each failed attempt: about 5 s, 5 min,
+ * 30 min, 2 h, 5 h, 10 h and 10 h, then the delivery fails (eight attempts in all).
+ */
+export const WEBHOOK_RETRY_SCHEDULE_S = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
+export const WEBHOOK_ATTEMPTS = WEBHOOK_RETRY_SCHEDULE_S.length + 1;
+export const WEBHOOK_BACKOFF = 'webhook-backoff';
+
+export const webhookDeliveryJobId = (deliveryId: string) => `webhook-${deliveryId}`;
+
+/** The wait after the n-th failed attempt (n from 1), `unitMs` per second of the schedule. */
+export function webhookRetryDelayMs(attemptsMade: number, unitMs: number): number {
+  const index = Math.min(Math.max(attemptsMade, 1), WEBHOOK_RETRY_SCHEDULE_S.length) - 1;
+  return WEBHOOK_RETRY_SCHEDULE_S[index] * unitMs;
+}
+
+/** A delivery's job: the schedule through BullMQ's backoff, `delay` carrying the unit. */
+export function deliverWebhookOptions(deliveryId: string, config: AppConfig, attemptOffset = 0): JobsOptions {
+  return {
+    jobId: webhookDeliveryJobId(deliveryId),
+    attempts: Math.max(1, WEBHOOK_ATTEMPTS - attemptOffset),
+    backoff: { type: WEBHOOK_BACKOFF, delay: config.webhooks.retryUnitMs },
+    ...KEEP_FINISHED,
+  };
+}
+
+/** An admin's redelivery: its own job (the scheduled one may still be waiting), one attempt. */
+export function redeliverWebhookOptions(deliveryId: string, attemptNumber: number): JobsOptions {
+  return { jobId: `${webhookDeliveryJobId(deliveryId)}-manual-${attemptNumber}`, attempts: 1, ...KEEP_FINISHED };
+}
+
+export function webhookBackoffStrategy(attemptsMade: number, type?: string, _error?: Error, job?: { opts?: { backoff?: unknown }; data?: unknown }): number {
+  const backoff = job?.opts?.backoff as { delay?: number } | undefined;
+  const offset = (job?.data as DeliverWebhookJob | undefined)?.attemptOffset ?? 0;
+  return webhookRetryDelayMs(attemptsMade + offset, type === WEBHOOK_BACKOFF ? (backoff?.delay ?? 1000) : 1000);
+}
+
 /** Each queue's worker options, given to its @Processor. */
 export const WORKER_OPTIONS: Record<QueueName, Omit<WorkerOptions, 'connection'>> = {
   'stk-push': {
@@ -112,6 +170,17 @@ export const WORKER_OPTIONS: Record<QueueName, Omit<WorkerOptions, 'connection'>
   // claims in the database.
   reconcile: { concurrency: 1 },
   'payment-sweep': { concurrency: 1 },
+  // Deliveries wait on other people's servers (up to 15 s each): many at once, few CPU cycles.
+  'webhook-delivery': {
+    concurrency: 20,
+    // The worker renews the lock while an attempt runs; short, so a killed worker's delivery is
+    // taken up again within seconds (its attempt may then be sent twice: receivers dedupe on id).
+    lockDuration: 15_000,
+    stalledInterval: 5_000,
+    maxStalledCount: 3,
+    settings: { backoffStrategy: webhookBackoffStrategy },
+  },
+  'webhook-outbox': { concurrency: 1 },
 };
 
 export interface Schedule {
@@ -127,4 +196,6 @@ export const SCHEDULES: readonly Schedule[] = [
   { id: 'reconcile-sweep', job: JOBS.reconcileSweep, everyMs: (config) => config.payments.reconcileIntervalS * 1000, opts: KEEP_FEW },
   // At least every 10 s: an owed push or a stored callback must not wait long.
   { id: 'payment-sweep', job: JOBS.paymentSweep, everyMs: (config) => Math.min(10, config.payments.reconcileIntervalS) * 1000, opts: KEEP_FEW },
+  { id: 'webhook-fan-out', job: JOBS.webhookFanOut, everyMs: (config) => config.webhooks.fanOutIntervalMs, opts: KEEP_FEW },
+  { id: 'webhook-sweep', job: JOBS.webhookSweep, everyMs: () => 30_000, opts: KEEP_FEW },
 ];

@@ -60,6 +60,20 @@ describe('Authorization matrix', () => {
     return p;
   }
 
+  async function webhookEndpoint(): Promise<string> {
+    return json(await admin('POST', '/api/webhooks', { url: 'http://127.0.0.1:9/matrix-hook', events: ['payment.completed'] })).id;
+  }
+  /** A delivery row as the fan-out writes it (this API-only app runs no fan-out of its own). */
+  async function webhookDelivery(): Promise<string> {
+    const endpointId = await webhookEndpoint();
+    const [event] = await t.dataSource.query(
+      `INSERT INTO webhook_events (type, source_kind, source_id, payload, created_at) VALUES ('payment.completed', 'payment_event', $1, '{}', now()) RETURNING id`,
+      [`matrix-${Date.now()}-${Math.random()}`],
+    );
+    const [delivery] = await t.dataSource.query(`INSERT INTO webhook_deliveries (endpoint_id, event_id) VALUES ($1, $2) RETURNING id`, [endpointId, event.id]);
+    return delivery.id;
+  }
+
   /** A request this route answers with success for a key that has the role, and that success status. */
   async function requestFor(route: Route): Promise<{ req: RawRequest; success: number }> {
     const r = (method: string, path: string, body?: unknown) => jsonRequest(method, path, body);
@@ -100,6 +114,22 @@ describe('Authorization matrix', () => {
         return { req: r('GET', '/api/payments/events'), success: 200 };
       case 'POST /api/stk-callback/:token':
         return { req: r('POST', '/api/stk-callback/dev-callback-token', failureCallback(`ws_CO_matrix_${Date.now()}_${Math.random()}`, 1032, 'Request cancelled by user')), success: 200 };
+      case 'POST /api/webhooks':
+        return { req: r('POST', '/api/webhooks', { url: 'http://127.0.0.1:9/matrix-hook', events: ['referral.paid'] }), success: 201 };
+      case 'GET /api/webhooks':
+        return { req: r('GET', '/api/webhooks'), success: 200 };
+      case 'GET /api/webhooks/:id':
+        return { req: r('GET', `/api/webhooks/${await webhookEndpoint()}`), success: 200 };
+      case 'PATCH /api/webhooks/:id':
+        return { req: r('PATCH', `/api/webhooks/${await webhookEndpoint()}`, { description: 'matrix' }), success: 200 };
+      case 'DELETE /api/webhooks/:id':
+        return { req: r('DELETE', `/api/webhooks/${await webhookEndpoint()}`), success: 204 };
+      case 'POST /api/webhooks/:id/rotate-secret':
+        return { req: r('POST', `/api/webhooks/${await webhookEndpoint()}/rotate-secret`), success: 200 };
+      case 'GET /api/webhooks/:id/deliveries':
+        return { req: r('GET', `/api/webhooks/${await webhookEndpoint()}/deliveries`), success: 200 };
+      case 'POST /api/webhooks/deliveries/:id/redeliver':
+        return { req: r('POST', `/api/webhooks/deliveries/${await webhookDelivery()}/redeliver`), success: 202 };
       default:
         // The operational routes are plain reads.
         return { req: r(route.method, route.path), success: 200 };

@@ -22,18 +22,22 @@ const QUERY_KEYS: Record<string, string[]> = {
   'GET /api/payments/stats/series': ['from', 'to', 'interval'],
   'GET /api/payments/by-phone/:phoneNumber': ['limit', 'cursor'],
   'GET /api/payments/events': ['referralId'],
+  'GET /api/webhooks': ['limit', 'cursor'],
+  'GET /api/webhooks/:id/deliveries': ['status', 'limit', 'cursor'],
 };
 
 interface Fixtures {
   referralIds: string[];
   paymentIds: string[];
   stkRequestIds: string[];
+  webhookIds: string[];
+  deliveryIds: string[];
 }
 
 describe('Fuzzing the JSON routes', () => {
   let t: TestApp;
   let tables: string[];
-  const fx: Fixtures = { referralIds: [], paymentIds: [], stkRequestIds: [] };
+  const fx: Fixtures = { referralIds: [], paymentIds: [], stkRequestIds: [], webhookIds: [], deliveryIds: [] };
   const summary: { route: string; inputs: number; seed: number; statuses: Record<number, number> }[] = [];
 
   beforeAll(async () => {
@@ -78,6 +82,17 @@ describe('Fuzzing the JSON routes', () => {
       if (i === 1) await admin('POST', '/api/update-payment-status', { paymentId: payment.id, status: 'failed', reason: 'fixture' });
       if (i === 2) await admin('POST', '/api/update-payment-status', { paymentId: payment.id, status: 'completed', mpesaTransactionId: `FUZZ${Date.now()}`.slice(0, 14), reason: 'fixture' });
     }
+    for (let i = 0; i < 3; i++) {
+      const endpoint = await admin('POST', '/api/webhooks', { url: `http://127.0.0.1:9/fuzz-${i}`, events: ['payment.completed', 'referral.paid'] });
+      fx.webhookIds.push(endpoint.id);
+      // A delivery as the fan-out writes it: this app runs no worker.
+      const [event] = await t.dataSource.query(
+        `INSERT INTO webhook_events (type, source_kind, source_id, payload, created_at) VALUES ('referral.paid', 'referral_change', $1, '{}', now()) RETURNING id`,
+        [`fuzz-${i}-${Date.now()}`],
+      );
+      const [delivery] = await t.dataSource.query(`INSERT INTO webhook_deliveries (endpoint_id, event_id) VALUES ($1, $2) RETURNING id`, [endpoint.id, event.id]);
+      fx.deliveryIds.push(delivery.id);
+    }
   }
 
   const referralId = () => fc.oneof(fc.constantFrom(...fx.referralIds), pathSegment);
@@ -106,6 +121,14 @@ describe('Fuzzing the JSON routes', () => {
           amount,
           reason: text,
         });
+      case 'POST /api/webhooks':
+      case 'PATCH /api/webhooks/:id':
+        return dtoBody({
+          url: fc.oneof(fc.constantFrom('http://127.0.0.1:9/fuzz', 'https://hooks.example.invalid/x', 'ftp://127.0.0.1/x', 'http://user:pw@127.0.0.1/', '/relative'), text),
+          events: fc.array(fc.oneof(fc.constantFrom('payment.completed', 'referral.paid', 'receipt.needs_review'), text), { maxLength: 4 }),
+          description: fc.oneof(text, fc.constant(null)),
+          status: fc.constantFrom('enabled', 'disabled', 'deleted'),
+        });
       default:
         return fc.jsonValue({ maxDepth: 2 });
     }
@@ -113,6 +136,8 @@ describe('Fuzzing the JSON routes', () => {
 
   function pathFor(route: Route) {
     const segments = route.path.split('/').map((segment) => {
+      if (segment === ':id' && route.path.startsWith('/api/webhooks/deliveries')) return fc.oneof(fc.constantFrom(...fx.deliveryIds), pathSegment);
+      if (segment === ':id' && route.path.startsWith('/api/webhooks')) return fc.oneof(fc.constantFrom(...fx.webhookIds), pathSegment);
       if (segment === ':id') return route.path.startsWith('/api/payments') ? paymentId() : referralId();
       if (segment === ':phoneNumber') return fc.oneof(phone.map(encodeURIComponent), pathSegment);
       return fc.constant(segment);

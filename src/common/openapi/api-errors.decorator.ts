@@ -48,6 +48,10 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     meaning: 'The referral already has a pending payment; `paymentId` names it.',
     example: { message: 'The referral already has a pending payment', paymentId: '0b7f3c52-4b8e-4f5e-9a59-2f0c6b1d8e41' },
   },
+  WEBHOOK_URL_REFUSED: {
+    meaning: "The endpoint's URL breaks the address rules: https outside simulator mode, and no loopback, private or link-local target unless `WEBHOOK_ALLOW_PRIVATE_URLS=true`.",
+    example: { message: 'url points at 10.0.0.1, a loopback, private or link-local address' },
+  },
   PAYMENT_NOT_RETRYABLE: {
     meaning: 'Only a failed payment can be retried.',
     example: { message: 'Only a failed payment can be retried (this one is completed)', paymentStatus: 'completed' },

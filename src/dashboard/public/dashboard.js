@@ -373,6 +373,48 @@
     askPatients().catch(handleFailure);
   }
 
+  // ---- webhooks ----
+
+  function loadWebhooks() {
+    return api('/api/webhooks?limit=50').then(function (page) {
+      return Promise.all(page.items.map(function (endpoint) {
+        return api('/api/webhooks/' + endpoint.id + '/deliveries?status=failed&limit=3').then(function (failed) {
+          return { endpoint: endpoint, failed: failed.items };
+        });
+      }));
+    }).then(renderWebhooks);
+  }
+
+  function renderWebhooks(entries) {
+    var list = $('webhook-list');
+    list.textContent = '';
+    entries.forEach(function (entry) {
+      var endpoint = entry.endpoint;
+      var row = el('li', 'row');
+      row.dataset.endpointId = endpoint.id;
+      var main = el('div', 'row-main');
+      main.appendChild(el('span', 'url', endpoint.url));
+      // Enabled shows in the colours of a completed payment, disabled in those of a failed one.
+      main.appendChild(el('span', 'badge ' + (endpoint.status === 'enabled' ? 'completed' : 'failed'), endpoint.status));
+      var meta = el('div', 'row-meta');
+      meta.appendChild(el('span', null, endpoint.events.join(', ')));
+      if (endpoint.disabledReason) meta.appendChild(el('span', null, endpoint.disabledReason));
+      row.appendChild(main);
+      row.appendChild(meta);
+      entry.failed.forEach(function (delivery) {
+        var last = delivery.attempts[delivery.attempts.length - 1];
+        var line = el('div', 'row-meta failed-delivery');
+        line.dataset.deliveryId = delivery.id;
+        line.appendChild(el('span', null, 'failed: ' + delivery.eventType));
+        if (last) line.appendChild(el('span', null, (last.error || 'HTTP ' + last.httpStatus) + ', ' + age(last.at)));
+        line.appendChild(el('span', null, delivery.attempts.length + (delivery.attempts.length === 1 ? ' attempt' : ' attempts')));
+        row.appendChild(line);
+      });
+      list.appendChild(row);
+    });
+    $('webhook-empty').hidden = entries.length > 0;
+  }
+
   // ---- a referral's timeline ----
 
   function showTimeline(referralId) {
@@ -563,13 +605,14 @@
     state.pending = [];
     state.pendingCursor = null;
     $('pending-list').textContent = '';
+    $('webhook-list').textContent = '';
     $('timeline').textContent = '';
     $('timeline-message').textContent = '';
     state.referralId = null;
   }
 
   function reloadAll() {
-    return Promise.all([loadStats(), loadSeries(), loadPending(false), loadTimeline()]);
+    return Promise.all([loadStats(), loadSeries(), loadPending(false), loadWebhooks(), loadTimeline()]);
   }
 
   function open(key) {
@@ -582,7 +625,7 @@
       $('dashboard').hidden = false;
       $('change-key').hidden = false;
       startStream();
-      return Promise.all([loadSeries(), loadPending(false)]);
+      return Promise.all([loadSeries(), loadPending(false), loadWebhooks()]);
     });
   }
 

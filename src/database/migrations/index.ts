@@ -4,6 +4,7 @@ import { CreateReferrals1763762400000 } from './1763762400000-create-referrals';
 import { CreatePayments1763766000000 } from './1763766000000-create-payments';
 import { PaymentStats1763769600000 } from './1763769600000-payment-stats';
 import { ListOrder1763773200000 } from './1763773200000-list-order';
+import { Webhooks1763780400000 } from './1763780400000-webhooks';
 import { KeepCallbackValues1796159400000 } from './1796159400000-keep-callback-values';
 import { LostPushEvidence1796160000000 } from './1796160000000-lost-push-evidence';
 
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   CreatePayments1763766000000,
   PaymentStats1763769600000,
   ListOrder1763773200000,
+  Webhooks1763780400000,
   KeepCallbackValues1796159400000,
   LostPushEvidence1796160000000,
 ];

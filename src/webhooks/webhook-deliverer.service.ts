@@ -1,0 +1,153 @@
+// One delivery attempt: sign, send, record. The delivery row is the record of every attempt; the
+// job's retries (BullMQ backoff, the contract's schedule) decide when the next one runs. An
+// endpoint none of whose attempts has succeeded for 5 days is disabled, which is itself an event
+// (`webhook_endpoint.disabled`, to the other endpoints subscribed to it) and a warning in the log.
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+import { InjectAppConfig } from '../config/config.module';
+import { WebhookMetrics } from '../observability/metrics/webhook-metrics';
+import type { WebhookAttempt } from './webhook-delivery.entity';
+import { EndpointSlots } from './endpoint-slots';
+import { WebhookEndpoint } from './webhook-endpoint.entity';
+import { WebhookOutbox, writeEvents } from './webhook-outbox.service';
+import { sendWebhook } from './webhook-sender';
+import { signatureHeaders, WebhookClock } from './webhook-signer';
+import { toWebhookEndpointView } from './webhook.view';
+
+export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
+
+/** `busy`: the endpoint has its fill of deliveries in flight; try this one again shortly. */
+export type DeliveryOutcome = 'succeeded' | 'retry' | 'failed' | 'skipped' | 'busy';
+
+export interface AttemptPlan {
+  /** An admin's redelivery: one attempt that leaves a failed or pending delivery as it was on failure. */
+  manual: boolean;
+  /** No attempt follows this one if it fails. */
+  last: boolean;
+  /** When it fails and is not the last: the wait before the next (for `nextAttemptAt`). */
+  retryDelayMs: number;
+}
+
+interface DeliveryRow {
+  id: string;
+  status: string;
+  endpoint_id: string;
+  url: string;
+  endpoint_status: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  event_id: string;
+  body: string;
+}
+
+@Injectable()
+export class WebhookDeliverer {
+  private readonly logger = new Logger(WebhookDeliverer.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectAppConfig() private readonly config: AppConfig,
+    private readonly clock: WebhookClock,
+    private readonly metrics: WebhookMetrics,
+    private readonly outbox: WebhookOutbox,
+    private readonly slots: EndpointSlots,
+  ) {}
+
+  async deliver(deliveryId: string, plan: AttemptPlan): Promise<DeliveryOutcome> {
+    const [row] = (await this.dataSource.query(
+      `SELECT d.id, d.status, d.endpoint_id, e.url, e.status AS endpoint_status, e.secret, e.previous_secret,
+              e.previous_secret_expires_at, ev.id AS event_id, ev.payload::text AS body
+         FROM webhook_deliveries d
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         JOIN webhook_events ev ON ev.id = d.event_id
+        WHERE d.id = $1`,
+      [deliveryId],
+    )) as DeliveryRow[];
+    // Its endpoint was deleted (the delivery with it), or another run already finished it.
+    if (!row) return 'skipped';
+    if (!plan.manual && row.status !== 'pending') return 'skipped';
+    if (!plan.manual && row.endpoint_status !== 'enabled') {
+      await this.dataSource.query(`UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL, updated_at = now() WHERE id = $1 AND status = 'pending'`, [deliveryId]);
+      return 'skipped';
+    }
+
+    if (!(await this.slots.acquire(row.endpoint_id, deliveryId))) return 'busy';
+    try {
+      return await this.attempt(row, plan);
+    } finally {
+      await this.slots.release(row.endpoint_id, deliveryId);
+    }
+  }
+
+  private async attempt(row: DeliveryRow, plan: AttemptPlan): Promise<DeliveryOutcome> {
+    const deliveryId = row.id;
+    const now = this.clock.now();
+    const headers = signatureHeaders(
+      { secret: row.secret, previousSecret: row.previous_secret, previousSecretExpiresAt: row.previous_secret_expires_at },
+      row.event_id,
+      row.body,
+      now,
+    );
+    const result = await sendWebhook(row.url, { ...headers }, row.body, { allowPrivateUrls: this.config.webhooks.allowPrivateUrls });
+    const attempt: WebhookAttempt = { at: now.toISOString(), httpStatus: result.httpStatus, error: result.error, durationMs: result.durationMs };
+
+    if (result.ok) {
+      await this.record(deliveryId, attempt, 'succeeded', null);
+      await this.dataSource.query(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, [row.endpoint_id]);
+      this.metrics.attempt('succeeded', result.durationMs / 1000);
+      return 'succeeded';
+    }
+
+    const outcome: DeliveryOutcome = plan.manual || plan.last ? 'failed' : 'retry';
+    if (plan.manual) await this.record(deliveryId, attempt, null, undefined);
+    else if (plan.last) await this.record(deliveryId, attempt, 'failed', null);
+    else await this.record(deliveryId, attempt, null, new Date(now.getTime() + plan.retryDelayMs));
+    this.metrics.attempt(result.refused ? 'refused' : outcome === 'retry' ? 'retrying' : 'failed', result.durationMs / 1000);
+    await this.noteFailure(row.endpoint_id, now);
+    return outcome;
+  }
+
+  /** Appends the attempt; `status` null keeps the status, `nextAttemptAt` undefined keeps it. */
+  private async record(deliveryId: string, attempt: WebhookAttempt, status: 'succeeded' | 'failed' | null, nextAttemptAt: Date | null | undefined): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_deliveries
+          SET attempts = attempts || jsonb_build_array($2::jsonb),
+              status = COALESCE($3, status),
+              next_attempt_at = CASE WHEN $4::boolean THEN next_attempt_at ELSE $5::timestamptz END,
+              updated_at = now()
+        WHERE id = $1`,
+      [deliveryId, JSON.stringify(attempt), status, nextAttemptAt === undefined, nextAttemptAt ?? null],
+    );
+  }
+
+  private async noteFailure(endpointId: string, now: Date): Promise<void> {
+    // An UPDATE … RETURNING answers [rows, affected count].
+    const [[endpoint]] = (await this.dataSource.query(
+      `UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 RETURNING failing_since, status`,
+      [endpointId, now],
+    )) as [{ failing_since: Date; status: string }[], number];
+    if (!endpoint || endpoint.status !== 'enabled' || now.getTime() - endpoint.failing_since.getTime() < AUTO_DISABLE_AFTER_MS) return;
+    await this.disable(endpointId, endpoint.failing_since);
+  }
+
+  private async disable(endpointId: string, failingSince: Date): Promise<void> {
+    const reason = `every delivery failed for 5 days (since ${failingSince.toISOString()})`;
+    const deliveryIds = await this.dataSource.transaction(async (manager) => {
+      const changed = (await manager.query(
+        `UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = $2, updated_at = now() WHERE id = $1 AND status = 'enabled' RETURNING id`,
+        [endpointId, reason],
+      )) as [unknown[], number];
+      if (changed[1] === 0) return null; // another attempt disabled it first
+      const endpoint = await manager.findOneByOrFail(WebhookEndpoint, { id: endpointId });
+      const others = await manager.find(WebhookEndpoint, { where: { status: 'enabled' } });
+      const event = { type: 'webhook_endpoint.disabled', sourceKind: 'webhook_endpoint' as const, sourceId: `${endpointId}:${failingSince.getTime()}`, createdAt: endpoint.updatedAt, data: toWebhookEndpointView(endpoint) };
+      return writeEvents(manager, [event], others);
+    });
+    if (deliveryIds === null) return;
+    this.logger.warn({ endpointId, failingSince: failingSince.toISOString() }, `webhook endpoint disabled: ${reason}`);
+    await this.outbox.publish(deliveryIds);
+  }
+}
