@@ -82,7 +82,17 @@ async function waitUntilApplied(pg: Client, what: string, timeoutMs: number): Pr
   );
 }
 
-export async function runCallbackBench(options: BenchOptions): Promise<CallbackBenchResult> {
+/** What another benchmark adds around this one's run (the webhook benchmark subscribes endpoints). */
+export interface CallbackBenchHooks {
+  /** Label for the table. */
+  label?: string;
+  /** After the services started, before the warm-up. */
+  afterStart?(api: ServiceProcess, pg: Client): Promise<void>;
+  /** After every callback was applied and checked, before the services stop. */
+  afterApplied?(api: ServiceProcess, pg: Client, startedAt: number): Promise<void>;
+}
+
+export async function runCallbackBench(options: BenchOptions, hooks: CallbackBenchHooks = {}): Promise<CallbackBenchResult> {
   const n = options.n ?? (options.smoke ? 300 : 20_000);
   const concurrency = options.concurrency ?? 16;
   const warm = options.smoke ? 50 : 1000;
@@ -105,6 +115,7 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
     const env = { databaseUrl, redisPrefix, apiPort, extra: { RECONCILE_FIRST_QUERY_S: '3600' } };
     const api = await startService(scope, 'api', env);
     const worker = await startService(scope, 'worker', env);
+    await hooks.afterStart?.(api, pg);
 
     const bodiesOf = (tag: string, count: number) =>
       Array.from({ length: count }, (_, i) => successCallbackBody(`ws_CO_${tag}_${i}`, 1000, benchPhone(i), `${tag === 'bench-warm' ? 'BW' : 'BM'}${i}`));
@@ -123,6 +134,7 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
     const cpu = cpuPerItem(cpuBefore, cpuReading(api, worker), n);
     const appliedMs = (await lastPaymentEventAt(pg)) - startedAt;
     if ((await completedCount(pg, 'bench-main')) !== n) throw new Error('not every payment completed and referral paid');
+    await hooks.afterApplied?.(api, pg, startedAt);
 
     // Stored → applied, per callback, as the database saw it.
     // Late ones (over 5 s) were most likely applied by the worker's sweeper, not by the API.
@@ -150,7 +162,7 @@ export async function runCallbackBench(options: BenchOptions): Promise<CallbackB
     };
     if (answered.non2xx || answered.errors) throw new Error(`callbacks refused: ${answered.non2xx} non-2xx, ${answered.errors} errors`);
 
-    printTable(`1. Callback ingestion: ${n} callbacks, ${concurrency} connections`, [
+    printTable(`1. Callback ingestion${hooks.label ? ` (${hooks.label})` : ''}: ${n} callbacks, ${concurrency} connections`, [
       ['answered (HTTP 200)', `${result.answered.perSecond} /s`, `${result.answered.seconds} s; latency p50 ${result.answered.p50Ms} ms, p99 ${result.answered.p99Ms} ms`],
       ['applied (payment completed, referral paid)', `${result.applied.perSecond} /s`, `${result.applied.seconds} s; stored→applied p50 ${result.applied.lagP50Ms} ms, p99 ${result.applied.lagP99Ms} ms, max ${result.applied.lagMaxMs} ms; ${result.applied.lateOver5s} later than 5 s`],
       [`ceiling: pgbench -N, ${concurrency} clients`, `${ceiling.tps} tps`, `latency avg ${ceiling.latencyMs} ms`],

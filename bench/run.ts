@@ -7,8 +7,9 @@ import { memoryReport } from './memory';
 import { runPushBench } from './push';
 import { runReconcileBench } from './reconcile';
 import { runStatsBench } from './stats';
+import { runWebhookBench } from './webhooks';
 
-const ALL = ['callbacks', 'push', 'memory', 'stats', 'reconcile'] as const;
+const ALL = ['callbacks', 'push', 'memory', 'stats', 'reconcile', 'webhooks'] as const;
 
 main(async (options) => {
   const { names } = parseOptions();
@@ -55,6 +56,16 @@ main(async (options) => {
     results.reconcile = reconcile;
     writeResult(options, 'reconcile', { machine, result: reconcile });
     summary.push(['4. status queries/s ÷ ceiling', reconcile.ratio, `${reconcile.queriesPerSecond}/s vs ${reconcile.ceiling.queriesPerSecond}/s; ${reconcile.n} resolved in ${reconcile.seconds} s`]);
+  }
+  if (selected.has('webhooks')) {
+    const webhooks = await runWebhookBench(options);
+    results.webhooks = webhooks;
+    writeResult(options, 'webhooks', { machine, result: webhooks });
+    summary.push([
+      '6. callbacks applied/s with two webhook endpoints ÷ without',
+      webhooks.ratio,
+      `${webhooks.with.applied.perSecond}/s vs ${webhooks.without.applied.perSecond}/s; ${webhooks.delivered.perSecond} events delivered/s, lag p50 ${webhooks.delivered.lagP50Ms} ms, p99 ${webhooks.delivered.lagP99Ms} ms; goal >= 0.9`,
+    ]);
   }
   const seconds = round((performance.now() - started) / 1000, 1);
   printTable(`Summary (${seconds} s)`, summary);
