@@ -5,7 +5,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import type { BeforeApplicationShutdown, Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobHandlerRegistry } from './job-handler.registry';
-import { RedisOutageReporter } from './redis-outage.reporter';
+import { dropConnection, RedisOutageReporter } from './redis-outage.reporter';
 import { ALL_QUEUES, QueueName, WORKER_OPTIONS } from './queue-catalogue';
 
 export abstract class QueueProcessor extends WorkerHost implements BeforeApplicationShutdown {
@@ -31,7 +31,7 @@ function processorFor(queue: QueueName): Type<QueueProcessor> {
 
     /** Stopping while Redis is away: see RedisOutageReporter.beforeApplicationShutdown. */
     async beforeApplicationShutdown(): Promise<void> {
-      if (!this.redisOutage.isUp()) await this.worker?.close(true).catch(() => undefined);
+      if (!this.redisOutage.isUp() && this.worker) await dropConnection(this.worker);
     }
 
     /** Connection errors while Redis is away: reported once in a while, not printed each time. */

@@ -48,14 +48,15 @@ export class RedisOutageReporter implements OnModuleInit, BeforeApplicationShutd
 
   /**
    * Stopping while Redis is away: BullMQ's close() would wait for a connection that is not coming
-   * (and the shutdown would hit its 30 s limit). Nothing can be finished against an absent Redis, so
-   * the queues are closed first, which drops a connection still being made at once (the queue
-   * processors force-close their workers). Jobs a worker held are handed back by BullMQ's
-   * stalled-job check once Redis is back.
+   * (ioredis queues the QUIT until it reconnects) and the shutdown would hit its 30 s limit.
+   * Nothing can be finished against an absent Redis, so each queue's connection is dropped first
+   * (a connection that was up ends at once), then closed (one still being made is dropped there),
+   * each step bounded; the queue processors do the same for their workers. Jobs a worker held are
+   * handed back by BullMQ's stalled-job check once Redis is back.
    */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.isUp()) return;
-    await Promise.allSettled(this.producer.allQueues().map((queue) => queue.close()));
+    await Promise.all(this.producer.allQueues().map((queue) => dropConnection(queue)));
   }
 
   private recovered(): void {
@@ -64,4 +65,16 @@ export class RedisOutageReporter implements OnModuleInit, BeforeApplicationShutd
     this.lastReportAt = 0;
     this.logger.log(`Redis at REDIS_URL=${printableUrl(this.config.redisUrl)} is reachable again`);
   }
+}
+
+const STEP_LIMIT_MS = 500;
+
+function bounded(work: Promise<unknown>): Promise<unknown> {
+  return Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, STEP_LIMIT_MS).unref())]);
+}
+
+/** Ends a queue's or worker's Redis connections without waiting for Redis. */
+export async function dropConnection(client: { disconnect(): Promise<void>; close(force?: boolean): Promise<void> }): Promise<void> {
+  await bounded(client.disconnect());
+  await bounded(client.close(true));
 }

@@ -1,10 +1,15 @@
 // A fingerprint of everything the service keeps in Postgres: per table, the row count and an md5
 // of all its rows. Two equal fingerprints mean no row was added, removed or changed in between.
 // The idempotency cache is left out on purpose: remembering a refusal for its Idempotency-Key is
-// the contract's replay rule, not a change of the service's state. So is the migrations table.
+// the contract's replay rule, not a change of the service's state. So is the migrations table, and
+// so is the webhook outbox's progress mark on history rows (`webhook_fanned_out_at`): the fan-out
+// job sets it on rows written earlier, whatever request is being checked meanwhile.
 import type { DataSource } from 'typeorm';
 
 const NOT_STATE = /^(idempotency_keys|migrations|typeorm_metadata)$/;
+
+/** A row as text, less the columns that are bookkeeping rather than state. */
+const ROW_STATE = `(to_jsonb(x) - 'webhook_fanned_out_at')::text`;
 
 export interface TableState {
   table: string;
@@ -20,7 +25,7 @@ export async function stateTables(dataSource: DataSource): Promise<string[]> {
 export async function stateFingerprint(dataSource: DataSource, tables?: string[]): Promise<TableState[]> {
   const names = tables ?? (await stateTables(dataSource));
   const sql = names
-    .map((name) => `SELECT '${name}' AS "table", count(*)::int AS rows, coalesce(md5(string_agg(x::text, '|' ORDER BY x::text)), '') AS md5 FROM "${name}" x`)
+    .map((name) => `SELECT '${name}' AS "table", count(*)::int AS rows, coalesce(md5(string_agg(${ROW_STATE}, '|' ORDER BY ${ROW_STATE})), '') AS md5 FROM "${name}" x`)
     .join(' UNION ALL ');
   return dataSource.query(sql);
 }
