@@ -222,6 +222,37 @@ describe('A genuine success callback for a payment that is already final', () =>
     expect(await referral(referralId)).toMatchObject({ status: 'cancelled' });
   });
 
+  it('never adds a receipt another payment already holds to a payment a status query completed', async () => {
+    const { payment: holder } = await accepted(null, newReferral('254712400007'));
+    await success(holder, 'HELD400007');
+    await completed(holder.id);
+    const { referralId, payment } = await accepted(FakeDaraja.final('0'), newReferral('254712400077'));
+    expect(await flow.finalPayment(payment.id, 20_000)).toMatchObject({ status: 'completed', mpesaTransactionId: null });
+
+    await success(payment, 'HELD400007');
+    const row = await callbackRow(payment.stkRequestId!);
+    expect(row).toMatchObject({ state: 'review', payment_id: payment.id });
+    expect(row.note).toContain(`already pays payment ${holder.id}`);
+    const after = await flow.payment(payment.id);
+    expect(after).toMatchObject({ status: 'completed', mpesaTransactionId: null });
+    expect(after.events!.some((e) => e.type === 'receipt-added')).toBe(false);
+    expect(after.events!.find((e) => e.type === 'callback-conflict')!.detail).toMatchObject({ receipt: 'HELD400007', amount: AMOUNT });
+    expect(await flow.payment(holder.id)).toMatchObject({ status: 'completed', mpesaTransactionId: 'HELD400007' });
+    expect(await referral(referralId)).toMatchObject({ status: 'paid' });
+  });
+
+  it("keeps for review the late success of an expired payment while a retry's prompt is still pending", async () => {
+    const { referralId, payment: first } = await accepted(null, newReferral('254712400008'));
+    expect((await flow.finalPayment(first.id, 20_000)).status).toBe('failed');
+    const { payment: retry } = await accepted(null, retryOf(referralId));
+    await success(first, 'PEND400008');
+    const row = await callbackRow(first.stkRequestId!);
+    expect(row).toMatchObject({ state: 'review', payment_id: first.id });
+    expect(row.note).toContain(`${retry.id}) is pending`);
+    expect(await flow.payment(first.id)).toMatchObject({ status: 'failed', mpesaTransactionId: null });
+    expect(await referral(referralId)).toMatchObject({ status: 'pending-payment' });
+  });
+
   it('keeps for review, changing nothing, a success callback for a payment a failure callback or an admin failed', async () => {
     const { referralId, payment: byCallback } = await accepted(null, newReferral('254712400006'));
     await post(failureCallback(byCallback.stkRequestId!, 1032, 'Request cancelled by user'));
