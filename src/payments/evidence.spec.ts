@@ -1,4 +1,4 @@
-import { CallbackFacts, confirmationFrom, judgeCallback, judgeUnknownCheckout, UnansweredPush, UnknownCheckoutCallback } from './evidence';
+import { CallbackFacts, confirmationFrom, failedByEvent, judgeCallback, judgeUnknownCheckout, ReferralFacts, UnansweredPush, UnknownCheckoutCallback } from './evidence';
 
 const success = (changes: Partial<UnknownCheckoutCallback> = {}): UnknownCheckoutCallback => ({ success: true, phoneNumber: '254712345678', amount: 1000, confirmation: 'known', ...changes });
 const lost = (paymentId: string, status: UnansweredPush['status'] = 'pending'): UnansweredPush => ({ paymentId, status, pushState: 'indeterminate' });
@@ -85,12 +85,89 @@ describe('judgeCallback', () => {
     ['completed with another receipt, success', { status: 'completed', heldReceipt: 'OTHER00001' }, 'conflict'],
     ['completed, failure', { status: 'completed', heldReceipt: 'UAB1CD2EF3', outcome: 'failed' }, 'conflict'],
     ['failed, failure', { status: 'failed', outcome: 'failed' }, 'duplicate'],
-    ['failed, success', { status: 'failed' }, 'conflict'],
+    ['failed by expiry, failure', { status: 'failed', failedBy: 'expiry', outcome: 'failed', amount: null, receipt: null }, 'duplicate'],
+    ['failed, success, how it failed unknown', { status: 'failed' }, 'conflict'],
   ])('%s: %s', (_label, changes, kind) => {
     expect(judgeCallback(paid(changes)).kind).toBe(kind);
   });
 
+  describe('a success callback on a payment completed without a receipt (a status query, an admin)', () => {
+    const completed = (changes: Partial<CallbackFacts> = {}) => paid({ status: 'completed', heldReceipt: null, ...changes });
+
+    it('adds the receipt', () => {
+      expect(judgeCallback(completed())).toEqual({ kind: 'add-receipt' });
+      expect(judgeCallback(completed({ phoneNumber: null }))).toEqual({ kind: 'add-receipt' });
+    });
+
+    it.each<[string, Partial<CallbackFacts>, RegExp]>([
+      ['the receipt already pays another payment', { receiptOwner: 'p2' }, /already pays payment p2/],
+      ['another amount', { amount: 999 }, /KES 999/],
+      ['no amount', { amount: null }, /no amount/],
+      ['another phone', { phoneNumber: '254712000000' }, /phone number differs/],
+    ])('keeps it for review, adding nothing, when %s', (_label, changes, note) => {
+      expect(judgeCallback(completed(changes))).toMatchObject({ kind: 'conflict', note: expect.stringMatching(note) });
+    });
+
+    it('finds nothing new in a success callback without a receipt', () => {
+      expect(judgeCallback(completed({ receipt: null })).kind).toBe('duplicate');
+    });
+
+    it('keeps a failure callback for review', () => {
+      expect(judgeCallback(completed({ outcome: 'failed', amount: null, receipt: null })).kind).toBe('conflict');
+    });
+  });
+
+  describe('a success callback on a failed payment', () => {
+    const referral = (changes: Partial<ReferralFacts> = {}): ReferralFacts => ({ status: 'pending-payment', completedPayment: null, pendingPayment: null, ...changes });
+    const failed = (changes: Partial<CallbackFacts> = {}) => paid({ status: 'failed', failedBy: 'expiry', referral: referral(), ...changes });
+
+    it.each(['expiry', 'status-query'] as const)('completes it when it failed by %s, saying what it overrides', (failedBy) => {
+      const decision = judgeCallback(failed({ failedBy }));
+      expect(decision).toMatchObject({ kind: 'correct', note: expect.stringContaining('UAB1CD2EF3') });
+      expect(judgeCallback(failed({ failedBy, phoneNumber: null })).kind).toBe('correct');
+    });
+
+    it('keeps it for refund when another payment of the referral already paid it', () => {
+      for (const status of ['paid', 'confirmed', 'pending-payment'] as const) {
+        const decision = judgeCallback(failed({ referral: referral({ status, completedPayment: 'p2' }) }));
+        expect(decision).toEqual({ kind: 'refund-due', paidBy: 'p2', note: expect.stringMatching(/^refund-due: .*p2.*UAB1CD2EF3/) });
+      }
+    });
+
+    it.each<[string, Partial<CallbackFacts>, RegExp]>([
+      ['it failed by a failure callback', { failedBy: 'callback' }, /failure callback/],
+      ['an admin failed it', { failedBy: 'admin' }, /an admin/],
+      ['Daraja refused its push', { failedBy: 'push' }, /refusing the push/],
+      ['how it failed is not recorded', { failedBy: null }, /not recorded/],
+      ['the referral was cancelled meanwhile', { referral: referral({ status: 'cancelled' }) }, /cancelled/],
+      ['another payment of the referral is pending', { referral: referral({ pendingPayment: 'p3' }) }, /p3.* is pending/],
+      ['its referral is not known', { referral: null }, /referral is not known/],
+      ['the receipt already pays another payment', { receiptOwner: 'p2' }, /already pays payment p2/],
+      ['another amount', { amount: 999 }, /KES 999/],
+      ['no amount', { amount: null }, /no amount/],
+      ['no receipt', { receipt: null }, /no receipt/],
+      ['another phone', { phoneNumber: '254712000000' }, /phone number differs/],
+    ])('keeps it for review, changing nothing, when %s', (_label, changes, note) => {
+      expect(judgeCallback(failed(changes))).toMatchObject({ kind: 'conflict', note: expect.stringMatching(note) });
+    });
+  });
+
   it('names both amounts in a mismatch', () => {
     expect(judgeCallback(paid({ amount: 999 }))).toEqual({ kind: 'amount-mismatch', errorMessage: 'Amount mismatch: M-Pesa reported KES 999 paid, the payment expected KES 1000' });
+  });
+});
+
+describe('failedByEvent', () => {
+  it.each([
+    [{ type: 'expired', source: 'reconciliation' }, 'expiry'],
+    [{ type: 'status-changed', source: 'reconciliation' }, 'status-query'],
+    [{ type: 'status-changed', source: 'callback' }, 'callback'],
+    [{ type: 'amount-mismatch', source: 'callback' }, 'callback'],
+    [{ type: 'manual-update', source: 'admin' }, 'admin'],
+    [{ type: 'push-failed', source: 'worker' }, 'push'],
+    [{ type: 'status-changed', source: 'api' }, null],
+    [null, null],
+  ])('reads %j as %s', (event, failedBy) => {
+    expect(failedByEvent(event)).toBe(failedBy);
   });
 });

@@ -1,8 +1,11 @@
 // Evidence: which callback may change which payment (CONTRACT.md, "Evidence"). This file holds the
-// rules for a callback whose CheckoutRequestID no push of ours received an answer for: what could
-// have sent it, when to wait, when to ask Daraja, and when no guess may be made. Pure functions:
-// CallbackApplicationService gathers the facts and writes what these decide.
+// table: for a callback whose CheckoutRequestID a payment holds, what it does to that payment,
+// pending or final (judgeCallback); for one whose CheckoutRequestID no push of ours received an
+// answer for, what could have sent it, when to wait, when to ask Daraja, and when no guess may be
+// made (judgeUnknownCheckout). Pure functions: CallbackApplicationService gathers the facts and
+// writes what these decide.
 import type { StkQueryResult } from '../mpesa/daraja.types';
+import type { ReferralStatus } from '../referrals/referral-status';
 import type { PaymentStatus } from './payment-status';
 
 /**
@@ -88,6 +91,32 @@ export function confirmationFrom(answer: StkQueryResult): 'known' | 'unknown' | 
   return null;
 }
 
+/**
+ * How a failed payment came to fail, read from the history row that failed it (failedByEvent):
+ * expiry and a status query are weaker evidence than a success callback; a failure callback and an
+ * admin are not overridden by one; push: Daraja never accepted the push.
+ */
+export type FailedBy = 'expiry' | 'status-query' | 'callback' | 'admin' | 'push';
+
+/** The source and type of the history row that made a payment failed, as evidence. */
+export function failedByEvent(event: { type: string; source: string } | null): FailedBy | null {
+  if (!event) return null;
+  if (event.source === 'reconciliation') return event.type === 'expired' ? 'expiry' : 'status-query';
+  if (event.source === 'callback') return 'callback';
+  if (event.source === 'admin') return 'admin';
+  if (event.source === 'worker') return 'push';
+  return null;
+}
+
+/** What a referral says about completing one more of its payments (a failed one, corrected). */
+export interface ReferralFacts {
+  status: ReferralStatus;
+  /** another payment of the referral that is completed (or becomes so in this batch) */
+  completedPayment: string | null;
+  /** another payment of the referral still pending: its prompt may be on the phone */
+  pendingPayment: string | null;
+}
+
 /** What a callback for a payment that holds its CheckoutRequestID says, and what the payment is. */
 export interface CallbackFacts {
   /** the payment's status as the callbacks before this one left it */
@@ -103,6 +132,10 @@ export interface CallbackFacts {
   phoneNumber: string | null;
   /** another payment that already holds this receipt */
   receiptOwner: string | null;
+  /** how a failed payment failed; gathered only for a success callback on a failed payment */
+  failedBy?: FailedBy | null;
+  /** its referral; gathered only for a success callback on a payment failed by expiry or a status query */
+  referral?: ReferralFacts | null;
 }
 
 export type CallbackDecision =
@@ -116,17 +149,84 @@ export type CallbackDecision =
   | { kind: 'amount-mismatch'; errorMessage: string }
   /** not believed on its own word: the status query settles the payment instead */
   | { kind: 'doubt'; doubt: string }
-  | { kind: 'complete' };
+  | { kind: 'complete' }
+  /** a payment failed by expiry or a status query is completed by its success callback (event status-corrected) */
+  | { kind: 'correct'; note: string }
+  /** a payment completed without a receipt (a status query, an admin) gets the callback's (event receipt-added) */
+  | { kind: 'add-receipt' }
+  /** the referral was already paid by another payment: the patient paid twice; kept for review, nothing changes */
+  | { kind: 'refund-due'; note: string; paidBy: string };
+
+/**
+ * Why a success callback on a final payment is not the genuine article the evidence table asks
+ * for before it changes anything (receipt, the payment's amount, its phone or a masked one, a
+ * receipt no other payment holds); null when it is.
+ */
+function notGenuine(f: CallbackFacts): string | null {
+  if (!f.receipt) return 'it carries no receipt number';
+  if (f.amount === null) return 'it carries no amount';
+  if (f.amount !== f.expectedAmount) return `it reports KES ${f.amount} paid, the payment is for KES ${f.expectedAmount}`;
+  if (f.phoneNumber && f.phoneNumber !== f.expectedPhone) return 'its paying phone number differs from the payment';
+  if (f.receiptOwner) return `receipt ${f.receipt} already pays payment ${f.receiptOwner}`;
+  return null;
+}
+
+const FAILED_BY_WORDS: Record<FailedBy, string> = {
+  expiry: 'expiry',
+  'status-query': 'a status query',
+  callback: 'a failure callback',
+  admin: 'an admin',
+  push: 'Daraja refusing the push',
+};
+
+/** The rows for a success callback on a payment that is already completed. */
+function successOnCompleted(f: CallbackFacts): CallbackDecision {
+  if (f.heldReceipt === f.receipt) return { kind: 'duplicate', note: 'payment already completed' };
+  if (f.heldReceipt !== null) {
+    return { kind: 'conflict', note: `the payment is completed with another receipt (${f.heldReceipt}): kept for review`, eventNote: `callback brings receipt ${f.receipt}; payment keeps ${f.heldReceipt}` };
+  }
+  const why = notGenuine(f);
+  if (why) return { kind: 'conflict', note: `the payment is completed without a receipt, but ${why}: its receipt is not added; kept for review`, eventNote: `receipt not added: ${why}` };
+  return { kind: 'add-receipt' };
+}
+
+/** The rows for a success callback on a payment that is already failed. */
+function successOnFailed(f: CallbackFacts): CallbackDecision {
+  const review = (why: string): CallbackDecision => ({ kind: 'conflict', note: `the payment is failed and ${why}: kept for review`, eventNote: `callback says completed; payment stays failed: ${why}` });
+  const failedBy = f.failedBy ?? null;
+  if (failedBy !== 'expiry' && failedBy !== 'status-query') {
+    return review(failedBy ? `was failed by ${FAILED_BY_WORDS[failedBy]}, which a success callback does not override` : 'how it failed is not recorded');
+  }
+  const why = notGenuine(f);
+  if (why) return review(why);
+  const referral = f.referral;
+  if (!referral) return review('its referral is not known');
+  if (referral.completedPayment) {
+    return {
+      kind: 'refund-due',
+      paidBy: referral.completedPayment,
+      note: `refund-due: the referral was already paid by payment ${referral.completedPayment}; receipt ${f.receipt} (KES ${f.amount}) is the patient paying twice`,
+    };
+  }
+  // The money is real, but the referral no longer wants it: not paid behind anyone's back.
+  if (referral.status !== 'pending-payment') return review(`its referral is ${referral.status}, so the money M-Pesa took is left to an admin`);
+  // Completing this one would leave a live prompt asking the patient to pay again (the admin's rule too).
+  if (referral.pendingPayment) return review(`another payment of its referral (${referral.pendingPayment}) is pending, whose prompt may be paid too`);
+  return { kind: 'correct', note: `success callback with receipt ${f.receipt} overrides the failure by ${FAILED_BY_WORDS[failedBy]}` };
+}
 
 /**
  * The evidence table's rows for a callback whose CheckoutRequestID a payment holds (the rows for a
  * push whose answer is not known yet are judgeUnknownCheckout's).
  */
 export function judgeCallback(f: CallbackFacts): CallbackDecision {
-  if (f.status !== 'pending') {
-    const same = f.status === f.outcome && (f.outcome !== 'completed' || f.heldReceipt === f.receipt);
-    if (same) return { kind: 'duplicate', note: `payment already ${f.status}` };
-    return { kind: 'conflict', note: `contradicts the ${f.status} payment`, eventNote: `callback says ${f.outcome}; payment stays ${f.status}` };
+  if (f.status === 'completed') {
+    if (f.outcome === 'failed') return { kind: 'conflict', note: 'contradicts the completed payment', eventNote: 'callback says failed; payment stays completed' };
+    return successOnCompleted(f);
+  }
+  if (f.status === 'failed') {
+    if (f.outcome === 'failed') return { kind: 'duplicate', note: 'payment already failed' };
+    return successOnFailed(f);
   }
   if (f.outcome === 'failed') return { kind: 'fail' };
   if (f.amount !== null && f.amount !== f.expectedAmount) {

@@ -7,7 +7,7 @@ import { maskPhoneNumber } from '../../mpesa/phone-number';
 import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
-import { Confirmation, judgeCallback, judgeUnknownCheckout, PROMPT_LIFETIME_MS, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
+import { Confirmation, FailedBy, failedByEvent, judgeCallback, judgeUnknownCheckout, PROMPT_LIFETIME_MS, ReferralFacts, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
@@ -127,11 +127,13 @@ export class CallbackApplicationService implements OnModuleInit {
       return batch.closures;
     });
     // Counted and reported once committed.
-    for (const { callback, state, paymentId, note, warning } of closed) {
+    for (const { callback, state, paymentId, note, warning, message } of closed) {
       this.metrics.callbackProcessed(state);
-      if (state === 'review' || state === 'invalid') this.logger.warn({ callbackId: callback.id, paymentId, state, note }, 'Callback kept for review');
+      // One line per callback kept for review, with the money it reports (phone masked) if any.
+      if (state === 'review' || state === 'invalid') this.logger.warn({ callbackId: callback.id, paymentId, state, note, ...warning }, message ?? 'Callback kept for review');
       // Once per change of verdict, not on every sweep that judges it again.
-      if (warning && (callback.state !== state || callback.note !== note)) this.logger.warn({ callbackId: callback.id, state, note, ...warning }, 'Money M-Pesa reported is on no payment');
+      else if (warning && (callback.state !== state || callback.note !== note)) this.logger.warn({ callbackId: callback.id, state, note, ...warning }, message ?? 'Money M-Pesa reported is on no payment');
+      else if (state === 'applied' && message) this.logger.log({ callbackId: callback.id, paymentId, note }, message);
     }
     return new Map(closed.map(({ callback, state }) => [callback.id, state]));
   }
@@ -262,6 +264,36 @@ export class CallbackApplicationService implements OnModuleInit {
     return judgeUnknownCheckout({ success, phoneNumber: parsed.phoneNumber, amount: parsed.amount, confirmation: callback.confirmation }, candidates);
   }
 
+  /** How a failed payment failed: the history row that failed it (this batch's decision if it made it). */
+  private async failedBy(manager: EntityManager, batch: CallbackBatch, payment: Payment): Promise<FailedBy | null> {
+    const decided = batch.decidedSource(payment.id);
+    if (decided) return failedByEvent({ type: decided.eventType ?? 'status-changed', source: decided.source });
+    const [event]: { type: string; source: string }[] = await manager.query(
+      `SELECT type, source FROM payment_events WHERE payment_id = $1 AND to_status = 'failed' ORDER BY id DESC LIMIT 1`,
+      [payment.id],
+    );
+    return failedByEvent(event ?? null);
+  }
+
+  /**
+   * The payment's referral, locked (as a settlement locks it, after the payment), and its other
+   * payments as this batch leaves them: whether one already paid it, or one is still pending.
+   */
+  private async referralFacts(manager: EntityManager, batch: CallbackBatch, payment: Payment): Promise<ReferralFacts | null> {
+    const [referral]: { status: ReferralFacts['status'] }[] = await manager.query('SELECT status FROM referrals WHERE id = $1 FOR UPDATE', [payment.referralId]);
+    if (!referral) return null;
+    const others: { id: string; status: Payment['status'] }[] = await manager.query(
+      'SELECT id, status FROM payments WHERE referral_id = $1 AND id <> $2 ORDER BY created_at, id',
+      [payment.referralId, payment.id],
+    );
+    const statusOf = (other: { id: string; status: Payment['status'] }) => batch.decidedStatus(other.id) ?? other.status;
+    return {
+      status: referral.status,
+      completedPayment: others.find((o) => statusOf(o) === 'completed')?.id ?? null,
+      pendingPayment: others.find((o) => statusOf(o) === 'pending')?.id ?? null,
+    };
+  }
+
   /** Decides what one callback does to its (locked) payment; the writes are the batch's. */
   private async judge(
     manager: EntityManager,
@@ -274,8 +306,12 @@ export class CallbackApplicationService implements OnModuleInit {
     const { outcome, reason } = classifyResultCode(parsed.resultCode);
     const evidence = { callbackId: callback.id, resultCode: parsed.resultCode, ...(matchedBy ? { matchedBy } : {}) };
     const owner = parsed.mpesaReceiptNumber ? batch.receiptOwner(parsed.mpesaReceiptNumber) : undefined;
+    const status = batch.statusOf(payment);
+    // Rare: a success callback for a payment already failed. How it failed, and its referral, decide.
+    const failedBy = status === 'failed' && outcome === 'completed' ? await this.failedBy(manager, batch, payment) : null;
+    const referral = failedBy === 'expiry' || failedBy === 'status-query' ? await this.referralFacts(manager, batch, payment) : null;
     const decision = judgeCallback({
-      status: batch.statusOf(payment),
+      status,
       heldReceipt: batch.receiptOf(payment),
       expectedAmount: payment.amount,
       expectedPhone: payment.phoneNumber,
@@ -284,14 +320,47 @@ export class CallbackApplicationService implements OnModuleInit {
       receipt: parsed.mpesaReceiptNumber,
       phoneNumber: parsed.phoneNumber,
       receiptOwner: owner && owner !== payment.id ? owner : null,
+      failedBy,
+      referral,
     });
+    // What a success callback says M-Pesa took, for the warning line (phone masked) and the history.
+    const money =
+      outcome === 'completed'
+        ? { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId }
+        : undefined;
 
     switch (decision.kind) {
       case 'duplicate':
         return batch.close(callback, 'duplicate', payment.id, decision.note);
       case 'conflict':
-        batch.laterEvent({ paymentId: payment.id, type: 'callback-conflict', source: 'callback', detail: { ...evidence, note: decision.eventNote } });
-        return batch.close(callback, 'review', payment.id, decision.note);
+        batch.laterEvent({
+          paymentId: payment.id,
+          type: 'callback-conflict',
+          source: 'callback',
+          detail: { ...evidence, ...(money ? { receipt: money.receipt, amount: money.amount } : {}), note: decision.eventNote },
+        });
+        return batch.close(callback, 'review', payment.id, decision.note, { warning: money });
+      case 'refund-due':
+        // No receipts table yet: the callback row (state review, note refund-due: ...) and the payment's history hold it.
+        batch.laterEvent({ paymentId: payment.id, type: 'refund-due', source: 'callback', detail: { ...evidence, receipt: money?.receipt, amount: money?.amount, paidBy: decision.paidBy } });
+        return batch.close(callback, 'review', payment.id, decision.note, { warning: money, message: 'Refund due: M-Pesa took money for a referral already paid (the patient paid twice)' });
+      case 'correct':
+        batch.correct(payment, {
+          outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
+          options: {
+            source: 'callback',
+            eventType: 'status-corrected',
+            detail: {
+              ...evidence,
+              note: decision.note,
+              overrides: { status: payment.status, by: failedBy, resultCode: payment.resultCode, resultDesc: payment.resultDesc, errorMessage: payment.errorMessage },
+            },
+          },
+        });
+        return batch.close(callback, 'applied', payment.id, decision.note, { message: 'Payment status corrected: a success callback overrides its failure' });
+      case 'add-receipt':
+        batch.addReceipt(payment, parsed.mpesaReceiptNumber as string, evidence);
+        return batch.close(callback, 'applied', payment.id, null);
       case 'fail':
         batch.settle(payment, {
           outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },

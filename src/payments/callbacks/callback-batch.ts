@@ -17,6 +17,15 @@ export interface CallbackClosure {
   confirmation?: 'needed';
   /** a warning to log once committed, if this closure changes what the callback row said */
   warning?: Record<string, unknown>;
+  /** the warning line's message, when not the default one for its state */
+  message?: string;
+}
+
+/** A receipt given to a payment completed without one (a status query, an admin). */
+interface ReceiptAddition {
+  payment: Payment;
+  receipt: string;
+  detail: Record<string, unknown>;
 }
 
 /** Longest note a callback row keeps (its column's length). */
@@ -26,6 +35,9 @@ export class CallbackBatch {
   readonly closures: CallbackClosure[] = [];
   private readonly paymentsByCheckout = new Map<string, Payment>();
   private readonly settlements = new Map<string, Settlement>();
+  /** final payments a callback changes all the same (the evidence table's status corrections) */
+  private readonly corrections = new Map<string, Settlement>();
+  private readonly receiptAdditions = new Map<string, ReceiptAddition>();
   private readonly receiptOwners = new Map<string, string>();
   private readonly laterEvents: PaymentEventInput[] = [];
 
@@ -59,13 +71,29 @@ export class CallbackBatch {
 
   /** The payment's status once this batch is written. */
   statusOf(payment: Payment): PaymentStatus {
-    return this.settlements.get(payment.id)?.outcome.status ?? payment.status;
+    return this.decided(payment.id)?.outcome.status ?? payment.status;
+  }
+
+  /** The status this batch gives a payment, if it changes it. */
+  decidedStatus(paymentId: string): PaymentStatus | undefined {
+    return this.decided(paymentId)?.outcome.status;
+  }
+
+  /** How this batch makes the payment final, if it does. */
+  decidedSource(paymentId: string): Settlement['options'] | undefined {
+    return this.decided(paymentId)?.options;
   }
 
   /** The payment's receipt once this batch is written. */
   receiptOf(payment: Payment): string | null {
-    const outcome = this.settlements.get(payment.id)?.outcome;
+    const added = this.receiptAdditions.get(payment.id);
+    if (added) return added.receipt;
+    const outcome = this.decided(payment.id)?.outcome;
     return outcome?.status === 'completed' ? (outcome.receipt ?? payment.mpesaTransactionId) : payment.mpesaTransactionId;
+  }
+
+  private decided(paymentId: string): Settlement | undefined {
+    return this.corrections.get(paymentId) ?? this.settlements.get(paymentId);
   }
 
   receiptOwner(receipt: string): string | undefined {
@@ -78,17 +106,47 @@ export class CallbackBatch {
     if (decision.outcome.status === 'completed' && decision.outcome.receipt) this.receiptOwners.set(decision.outcome.receipt, payment.id);
   }
 
+  /** A final (failed) payment completed all the same: the evidence table's status correction. */
+  correct(payment: Payment, decision: Omit<Settlement, 'payment'>): void {
+    if (payment.status === 'pending' || this.decided(payment.id)) throw new Error(`payment ${payment.id} is not a final payment this batch leaves alone`);
+    this.corrections.set(payment.id, { payment, ...decision });
+    if (decision.outcome.status === 'completed' && decision.outcome.receipt) this.receiptOwners.set(decision.outcome.receipt, payment.id);
+  }
+
+  /** Gives a payment completed without a receipt the receipt a callback brought. */
+  addReceipt(payment: Payment, receipt: string, detail: Record<string, unknown>): void {
+    if (this.statusOf(payment) !== 'completed' || this.receiptOf(payment) !== null) throw new Error(`payment ${payment.id} cannot take a receipt`);
+    this.receiptAdditions.set(payment.id, { payment, receipt, detail });
+    this.receiptOwners.set(receipt, payment.id);
+  }
+
   /** A history row that must follow the settlements (it describes a payment already final). */
   laterEvent(event: PaymentEventInput): void {
     this.laterEvents.push(event);
   }
 
-  close(callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null, extra: Pick<CallbackClosure, 'confirmation' | 'warning'> = {}): void {
+  close(callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null, extra: Pick<CallbackClosure, 'confirmation' | 'warning' | 'message'> = {}): void {
     this.closures.push({ callback, state, paymentId, note: note?.slice(0, NOTE_LENGTH) ?? null, ...extra });
   }
 
   async write(manager: EntityManager, settlement: PaymentSettlementService): Promise<void> {
     await settlement.settleManyLocked(manager, [...this.settlements.values()]);
+    // Rare (a late callback), so one payment at a time; apply() writes whatever the status.
+    for (const correction of this.corrections.values()) await settlement.apply(manager, correction.payment, correction.outcome, correction.options);
+    const additions = [...this.receiptAdditions.values()];
+    if (additions.length > 0) {
+      // The unique index on mpesa_transaction_id still refuses a receipt another transaction gave meanwhile.
+      await manager.query(
+        `UPDATE payments p SET mpesa_transaction_id = v.receipt, updated_at = now()
+           FROM unnest($1::uuid[], $2::varchar[]) AS v(id, receipt)
+          WHERE p.id = v.id AND p.status = 'completed' AND p.mpesa_transaction_id IS NULL`,
+        [additions.map((a) => a.payment.id), additions.map((a) => a.receipt)],
+      );
+      await recordPaymentEvents(
+        manager,
+        additions.map((a) => ({ paymentId: a.payment.id, referralId: a.payment.referralId, type: 'receipt-added', source: 'callback' as const, detail: { receipt: a.receipt, ...a.detail } })),
+      );
+    }
     await recordPaymentEvents(manager, this.laterEvents);
     if (this.closures.length === 0) return;
     await manager.query(

@@ -5,7 +5,8 @@ import type { Confirmation } from '../evidence';
  * received: stored, not yet applied; applied: changed its payment; unmatched: no payment has its
  * CheckoutRequestID yet (kept; applied when the push's answer is stored); duplicate: its payment
  * was already final with the same outcome; review: kept for a person (amount mismatch, reused
- * receipt, contradicts a final payment); invalid: not a callback we can read; set-aside: applying
+ * receipt, contradicts a final payment; a note starting `refund-due:` is money for a referral
+ * another payment already paid); invalid: not a callback we can read; set-aside: applying
  * it failed (the reason is in note and last_error), so it waits for a person instead of for ever;
  * dismissed: forged (Daraja does not know its CheckoutRequestID); nothing was changed.
  */
