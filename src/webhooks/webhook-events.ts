@@ -31,7 +31,10 @@ export function paymentEventTypes(row: PaymentHistoryRow): WebhookEventType[] {
   if (row.type === 'push-accepted') return ['payment.push_accepted'];
   if (!row.toStatus || row.toStatus === row.fromStatus) return [];
   if (row.fromStatus === 'pending') return row.toStatus === 'completed' ? ['payment.completed'] : row.toStatus === 'failed' ? ['payment.failed'] : [];
-  // A settled payment moved again: only an admin's correction does that.
+  // A settled payment moved again: an admin's correction, or late money correcting a failure
+  // (status-corrected). A failed payment that now completed is also a completion: a receiver
+  // waiting for payment.completed must hear of the money.
+  if (row.fromStatus === 'failed' && row.toStatus === 'completed') return ['payment.corrected', 'payment.completed'];
   if (row.fromStatus === 'completed' || row.fromStatus === 'failed') return ['payment.corrected'];
   return [];
 }
