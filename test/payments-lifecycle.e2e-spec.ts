@@ -1,5 +1,5 @@
 // The payment lifecycle through the real API, worker, Postgres, Redis and the Daraja simulator over HTTP.
-import { accountReferenceOf, paymentFlow } from './support/payment-flow';
+import { paymentFlow } from './support/payment-flow';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -50,8 +50,8 @@ describe('Payment lifecycle (API + worker + simulator)', () => {
 
     const truth = await flow.groundTruth();
     const tx = truth.transactions.find((x) => x.checkoutRequestId === done.stkRequestId)!;
-    expect(tx).toMatchObject({ status: 'completed', mpesaReceiptNumber: done.mpesaTransactionId, amount: 1000, accountReference: accountReferenceOf(referralId) });
-    expect(truth.acceptedPushesByAccountReference[accountReferenceOf(referralId)]).toBe(1);
+    expect(tx).toMatchObject({ status: 'completed', mpesaReceiptNumber: done.mpesaTransactionId, amount: 1000, accountReference: done.accountReference });
+    expect(truth.acceptedPushesByAccountReference[done.accountReference]).toBe(1);
 
     const history = await t.dataSource.query(
       `SELECT from_status, to_status, source FROM referral_status_changes WHERE referral_id = $1 AND to_status = 'paid'`,
@@ -107,7 +107,7 @@ describe('Payment lifecycle (API + worker + simulator)', () => {
     const [callback] = await t.dataSource.query(`SELECT state, payment_id FROM mpesa_callbacks WHERE checkout_request_id = $1`, [done.stkRequestId]);
     expect(callback).toEqual({ state: 'applied', payment_id: done.id });
     const truth = await flow.groundTruth();
-    expect(truth.acceptedPushesByAccountReference[accountReferenceOf(referralId)]).toBe(1);
+    expect(truth.acceptedPushesByAccountReference[done.accountReference]).toBe(1);
   });
 
   it('retries spike arrest with backoff and ends with one accepted push', async () => {
@@ -118,7 +118,7 @@ describe('Payment lifecycle (API + worker + simulator)', () => {
     expect(retries).toHaveLength(2);
     expect(retries[0].detail).toMatchObject({ attempt: 1, errorCode: '500.003.02' });
     const truth = await flow.groundTruth();
-    const ours = truth.pushes.filter((p) => p.accountReference === accountReferenceOf(referralId));
+    const ours = truth.pushes.filter((p) => p.accountReference === done.accountReference);
     expect(ours.map((p) => p.outcome)).toEqual(['refused', 'refused', 'accepted']);
     expect((await flow.http.get(`/api/referrals/${referralId}`)).body.stkSentCount).toBe(1);
   });
@@ -129,7 +129,7 @@ describe('Payment lifecycle (API + worker + simulator)', () => {
     expect(done).toMatchObject({ status: 'failed', attempts: 1, stkRequestId: null });
     expect(done.errorMessage).toMatch(/Merchant does not exist/);
     const truth = await flow.groundTruth();
-    expect(truth.pushes.filter((p) => p.accountReference === accountReferenceOf(referralId))).toHaveLength(1);
+    expect(truth.pushes.filter((p) => p.accountReference === done.accountReference)).toHaveLength(1);
   });
 
   it('fails a payment after STK_MAX_ATTEMPTS retryable refusals, naming the last error', async () => {
@@ -138,7 +138,7 @@ describe('Payment lifecycle (API + worker + simulator)', () => {
     expect(done).toMatchObject({ status: 'failed', attempts: 5 });
     expect(done.errorMessage).toMatch(/after 5 attempts.*System is busy/);
     const truth = await flow.groundTruth();
-    expect(truth.pushes.filter((p) => p.accountReference === accountReferenceOf(referralId))).toHaveLength(5);
+    expect(truth.pushes.filter((p) => p.accountReference === done.accountReference)).toHaveLength(5);
   });
 
   it('never resends a push whose answer was lost: the payment stays pending, then its callback settles it', async () => {
@@ -150,7 +150,7 @@ describe('Payment lifecycle (API + worker + simulator)', () => {
     expect(done).toMatchObject({ status: 'completed', attempts: 1, stkRequestId: expect.stringMatching(/^ws_CO_/) });
     expect(done.events!.map((e) => e.type)).toEqual(['created', 'push-indeterminate', 'callback-matched', 'status-changed']);
     const truth = await flow.groundTruth();
-    expect(truth.pushes.filter((p) => p.accountReference === accountReferenceOf(referralId))).toHaveLength(1);
+    expect(truth.pushes.filter((p) => p.accountReference === done.accountReference)).toHaveLength(1);
     expect((await flow.http.get(`/api/referrals/${referralId}`)).body.status).toBe('paid');
   });
 

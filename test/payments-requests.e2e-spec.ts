@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { scopeOf } from '../src/common/idempotency/idempotency.interceptor';
 import { DEV_CALLBACK_PATH, failureCallback, successCallback } from './support/callbacks';
-import { accountReferenceOf, paymentFlow } from './support/payment-flow';
+import { paymentFlow } from './support/payment-flow';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 
@@ -52,7 +52,7 @@ describe('Payments started by request', () => {
       expect(res.body).toMatchObject({ phoneNumber: '254110000003', amount: 750 });
       const truth = await waitFor(async () => {
         const g = await flow.groundTruth();
-        return g.transactions.find((x) => x.accountReference === accountReferenceOf(referralId));
+        return g.transactions.find((x) => x.accountReference === res.body.accountReference);
       }, 'the push at the simulator');
       expect(truth).toMatchObject({ phoneNumber: '254110000003', amount: 750 });
     });
@@ -88,7 +88,7 @@ describe('Payments started by request', () => {
       expect(loser.body).toMatchObject({ code: 'PAYMENT_IN_PROGRESS', paymentId: winner.body.id });
       await flow.finalPayment(winner.body.id);
       const truth = await flow.groundTruth();
-      expect(truth.acceptedPushesByAccountReference[accountReferenceOf(referralId)]).toBe(1);
+      expect(truth.acceptedPushesByAccountReference[winner.body.accountReference]).toBe(1);
       expect(await flow.paymentsOf(referralId)).toHaveLength(1);
     });
 

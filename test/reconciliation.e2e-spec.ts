@@ -15,7 +15,7 @@ import { ReconcileReport, ReconciliationService } from '../src/payments/processo
 import { PushDispatcher } from '../src/payments/push-dispatcher.service';
 import { QUEUES, stkPushJobId } from '../src/queues/queue-catalogue';
 import { DEV_CALLBACK_PATH, successCallback } from './support/callbacks';
-import { accountReferenceOf, PaymentBody, paymentFlow } from './support/payment-flow';
+import { PaymentBody, paymentFlow } from './support/payment-flow';
 import { ADMIN_KEY, freePort, STAFF_KEY, startTestApp, TestApp } from './support/test-app';
 import { testRedisPrefix } from './support/test-database';
 import { TEST_REDIS_URL } from './support/test-env';
@@ -116,7 +116,7 @@ describe('Reconciliation', () => {
       await waitFor(async () => runs.mock.calls.length >= 2, 'two more reconciliation rounds');
       runs.mockRestore();
       const truth = await flow.groundTruth();
-      expect(truth.pushes.filter((p) => p.accountReference === accountReferenceOf(referralId))).toHaveLength(1);
+      expect(truth.pushes.filter((p) => p.accountReference === done.accountReference)).toHaveLength(1);
       // One STK Push Query: the confirmation of the callback's CheckoutRequestID (no push of ours was
       // answered with it) before it was matched; reconciliation itself never asked about this payment.
       expect(truth.queriesByCheckoutRequestId[done.stkRequestId!]).toBe(1);
@@ -273,7 +273,7 @@ describe('Reconciliation', () => {
         ['expired', 'reconciliation'],
       ]);
       const truth = await flow.groundTruth();
-      const pushes = truth.pushes.filter((p) => p.accountReference === accountReferenceOf(referralId));
+      const pushes = truth.pushes.filter((p) => p.accountReference === done.accountReference);
       expect(pushes).toEqual([expect.objectContaining({ outcome: 'accepted' })]);
       expect(truth.queriesByCheckoutRequestId[pushes[0].checkoutRequestId!]).toBe(0);
       expect((await dbRow(t, done.id)).push_state).toBe('indeterminate');
@@ -322,7 +322,7 @@ describe('Reconciliation', () => {
       expect(lost.errorMessage).toMatch(/answer was lost/);
 
       const truth = await flow.groundTruth();
-      expect(truth.pushes.filter((p) => p.accountReference === accountReferenceOf(referralId))).toEqual([]);
+      expect(truth.pushes.filter((p) => p.accountReference === lost.accountReference)).toEqual([]);
     });
   });
 

@@ -1,6 +1,6 @@
 // The worker as a real child process, killed with SIGKILL while pushes are in flight and started
 // again: every payment still ends as the simulator says, and no referral was prompted twice.
-import { accountReferenceOf, paymentFlow } from './support/payment-flow';
+import { paymentFlow } from './support/payment-flow';
 import { startTestApp, TestApp } from './support/test-app';
 import { waitFor } from './support/wait-for';
 import { startWorkerProcess, WorkerProcess } from './support/worker-process';
@@ -37,21 +37,21 @@ describe('Worker killed with SIGKILL mid-flight', () => {
     await new Promise((r) => setTimeout(r, 500));
     worker = await startWorkerProcess(t, workerEnv);
 
-    const truthFor = async (referralId: string) => {
+    const truthFor = async (accountReference: string) => {
       const truth = await flow.groundTruth();
-      return truth.transactions.filter((x) => x.accountReference === accountReferenceOf(referralId));
+      return truth.transactions.filter((x) => x.accountReference === accountReference);
     };
 
     // Every payment the simulator took must end as the simulator says; none may be prompted twice.
     for (const referralId of referralIds) {
       const payment = await flow.onlyPayment(referralId);
       const settled = await waitFor(async () => {
-        const [tx] = await truthFor(referralId);
+        const [tx] = await truthFor(payment.accountReference);
         const now = await flow.payment(payment.id);
         if (!tx) return now.status === 'completed' ? now : now.status === 'failed' || now.stkRequestId === null ? now : null;
         return tx.status !== 'processing' && now.status !== 'pending' ? now : null;
       }, `payment of referral ${referralId} to settle`, 60_000);
-      const transactions = await truthFor(referralId);
+      const transactions = await truthFor(payment.accountReference);
       expect(transactions.length).toBeLessThanOrEqual(1);
       if (transactions.length === 1) {
         expect({ referralId, status: settled.status }).toEqual({ referralId, status: transactions[0].status });
@@ -73,7 +73,7 @@ describe('Worker killed with SIGKILL mid-flight', () => {
 
     const truth = await flow.groundTruth();
     for (const referralId of referralIds) {
-      expect(truth.acceptedPushesByAccountReference[accountReferenceOf(referralId)] ?? 0).toBeLessThanOrEqual(1);
+      expect(truth.acceptedPushesByAccountReference[(await flow.onlyPayment(referralId)).accountReference] ?? 0).toBeLessThanOrEqual(1);
     }
     const [{ n }] = await t.dataSource.query(`SELECT count(*)::int AS n FROM payments WHERE referral_id = ANY($1) AND status = 'completed'`, [referralIds]);
     expect(n).toBeGreaterThan(phones.length / 2);

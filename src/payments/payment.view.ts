@@ -17,6 +17,7 @@ export interface PaymentView {
   errorMessage: string | null;
   attempts: number;
   retryOf: string | null;
+  accountReference: string;
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
@@ -46,6 +47,7 @@ export function toPaymentView(payment: Payment): PaymentView {
     errorMessage: payment.errorMessage,
     attempts: payment.attempts,
     retryOf: payment.retryOf,
+    accountReference: payment.accountReference,
     createdAt: payment.createdAt.toISOString(),
     updatedAt: payment.updatedAt.toISOString(),
     completedAt: payment.completedAt ? payment.completedAt.toISOString() : null,

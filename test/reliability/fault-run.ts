@@ -359,7 +359,7 @@ export async function runFaults(profile: Profile, options: { command: string; lo
     // ---- verify ----
     const payments = (
       await sql<PaymentRow & { ageS: string }>(
-        `SELECT id, referral_id AS "referralId", phone_number AS "phoneNumber", amount, status, stk_request_id AS "stkRequestId",
+        `SELECT id, referral_id AS "referralId", phone_number AS "phoneNumber", amount, status, stk_request_id AS "stkRequestId", account_reference AS "accountReference",
                 mpesa_transaction_id AS "mpesaTransactionId", error_message AS "errorMessage", created_at AS "createdAt",
                 extract(epoch FROM now() - created_at) AS "ageS"
            FROM payments`,

@@ -10,6 +10,7 @@ export interface PaymentRow {
   stkRequestId: string | null;
   mpesaTransactionId: string | null;
   errorMessage: string | null;
+  accountReference: string;
   createdAt: Date;
   ageS: number;
 }
@@ -45,10 +46,6 @@ export interface GroundTruth {
 
 export type Stats = Record<'total' | 'pending' | 'completed' | 'failed' | 'totalAmount' | 'pendingAmount' | 'failedAmount' | 'successRate', number>;
 
-/** Same rule as the service's AccountReference (REF + first 9 hex digits of the referral id). */
-export function accountReferenceOf(referralId: string): string {
-  return `REF${referralId.replace(/-/g, '').slice(0, 9).toUpperCase()}`;
-}
 
 export interface Verdict {
   mismatches: {
@@ -157,8 +154,8 @@ export function verify(input: {
       v.mismatches.pushNeverSent++;
       note('pushNeverSent', { id: p.id, errorMessage: p.errorMessage });
     }
-    // Each referral has one payment in this run, so its AccountReference names the payment.
-    const txs = (byReference.get(accountReferenceOf(p.referralId)) ?? []).filter((t) => t.amount === p.amount);
+    // Every push of a payment carries the payment's own AccountReference.
+    const txs = (byReference.get(p.accountReference) ?? []).filter((t) => t.amount === p.amount);
     if (txs.length > 1) {
       v.mismatches.multipleAcceptedPushes++;
       note('multipleAcceptedPushes', { id: p.id, checkoutRequestIds: txs.map((t) => t.checkoutRequestId) });

@@ -17,6 +17,7 @@ export interface PaymentBody {
   amount: number;
   phoneNumber: string;
   retryOf: string | null;
+  accountReference: string;
   updatedAt: string;
   events?: { type: string; fromStatus: string | null; toStatus: string | null; source: string; detail: Record<string, unknown> }[];
 }
@@ -70,9 +71,4 @@ export function paymentFlow(t: TestApp) {
   }
 
   return { http, referralInPendingPayment, paymentsOf, payment, finalPayment, onlyPayment, groundTruth };
-}
-
-/** Same rule as the service's AccountReference (REF + first 9 hex digits of the referral id). */
-export function accountReferenceOf(referralId: string): string {
-  return `REF${referralId.replace(/-/g, '').slice(0, 9).toUpperCase()}`;
 }

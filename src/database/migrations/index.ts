@@ -7,6 +7,7 @@ import { ListOrder1763773200000 } from './1763773200000-list-order';
 import { Webhooks1763780400000 } from './1763780400000-webhooks';
 import { KeepCallbackValues1796159400000 } from './1796159400000-keep-callback-values';
 import { LostPushEvidence1796160000000 } from './1796160000000-lost-push-evidence';
+import { AccountReference1796163600000 } from './1796163600000-account-reference';
 
 export const MIGRATIONS = [
   CreateReferrals1763762400000,
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   Webhooks1763780400000,
   KeepCallbackValues1796159400000,
   LostPushEvidence1796160000000,
+  AccountReference1796163600000,
 ];

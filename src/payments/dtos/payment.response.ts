@@ -47,6 +47,15 @@ export class PaymentResponse implements PaymentView {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The failed payment this one retries.', example: null })
   retryOf!: string | null;
 
+  @ApiProperty({
+    maxLength: 12,
+    pattern: '^PAY[2-9A-HJKMNP-Z]{1,9}$',
+    description:
+      'The AccountReference sent to Daraja with every push of this payment and shown on the patient\'s prompt: unique per payment, at most 12 characters (`PAY` and the payment number in base 31, without 0, O, 1, I or L).',
+    example: 'PAY34KM4',
+  })
+  accountReference!: string;
+
   @ApiProperty({ format: 'date-time', example: '2025-11-21T09:14:05.120Z' })
   createdAt!: string;
 

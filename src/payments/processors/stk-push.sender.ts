@@ -25,10 +25,6 @@ export type PushOutcome =
   | { kind: 'failed'; reason: string }
   | { kind: 'retry'; reason: string; retryAfterMs?: number };
 
-/** Shown on the customer's prompt (12 characters at most): lets the clinic find the referral. */
-export function accountReferenceFor(referralId: string): string {
-  return `REF${referralId.replace(/-/g, '').slice(0, 9).toUpperCase()}`;
-}
 const TRANSACTION_DESC = 'Referral fee';
 
 @Injectable()
@@ -55,7 +51,8 @@ export class StkPushSender {
       result = await this.daraja.stkPush({
         phoneNumber: payment.phoneNumber,
         amount: payment.amount,
-        accountReference: accountReferenceFor(payment.referralId),
+        // The payment's own reference (shown on the prompt, quoted by the clinic, matched by the ledger).
+        accountReference: payment.accountReference,
         transactionDesc: TRANSACTION_DESC,
         callbackUrl: callbackUrl(this.config.mpesa),
       });
