@@ -31,7 +31,7 @@ function processorFor(queue: QueueName): Type<QueueProcessor> {
 
     /** Stopping while Redis is away: see RedisOutageReporter.beforeApplicationShutdown. */
     async beforeApplicationShutdown(): Promise<void> {
-      if (!this.redisOutage.isUp() && this.worker) await dropConnection(this.worker);
+      if (this.worker && !(await this.redisOutage.answersNow())) await dropConnection(this.worker);
     }
 
     /** Connection errors while Redis is away: reported once in a while, not printed each time. */

@@ -24,9 +24,18 @@ export class RedisOutageReporter implements OnModuleInit, BeforeApplicationShutd
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
-  /** Redis answers this process's own client now. */
-  isUp(): boolean {
-    return this.redis.status === 'ready';
+  private answering: Promise<boolean> | null = null;
+
+  /**
+   * Whether Redis answers a PING within 500 ms, asked once per shutdown and shared by every hook:
+   * a client's status alone can still say 'ready' for a moment after Redis went away.
+   */
+  answersNow(): Promise<boolean> {
+    this.answering ??= Promise.race([
+      this.redis.status === 'ready' ? this.redis.ping().then(() => true, () => false) : Promise.resolve(false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500).unref()),
+    ]);
+    return this.answering;
   }
 
   onModuleInit(): void {
@@ -55,7 +64,7 @@ export class RedisOutageReporter implements OnModuleInit, BeforeApplicationShutd
    * handed back by BullMQ's stalled-job check once Redis is back.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.isUp()) return;
+    if (await this.answersNow()) return;
     await Promise.all(this.producer.allQueues().map((queue) => dropConnection(queue)));
   }
 
