@@ -78,7 +78,7 @@ export async function runWebhookBench(options: BenchOptions): Promise<WebhookBen
               return Number(rows[0].n) >= expected;
             },
             `${expected} webhook deliveries to succeed`,
-            Math.max(120_000, n * 30),
+            Math.max(120_000, n * 60),
             500,
           );
           const seconds = (Date.now() - startedAt) / 1000;
