@@ -1,5 +1,6 @@
 // The publisher as the after-commit bus's 'payment-changed' handler, with a fake Redis and bus.
 // (That a rolled-back transaction hands over nothing is the bus's, proved in test/after-commit-bus.)
+import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
@@ -64,17 +65,31 @@ describe('PaymentEventPublisher', () => {
     expect(published.map((p) => p.message.referralId)).toEqual([REFERRAL, REFERRAL]);
   });
 
-  it('neither throws nor waits when Redis is away', async () => {
-    const { commit, published, redis } = setUp('reconnecting');
-    expect(() => commit({ referralId: REFERRAL })).not.toThrow();
-    await flush();
-    expect(published).toEqual([]);
-    expect(redis.publish).not.toHaveBeenCalled();
+  it('neither throws nor waits when Redis is away, and says so once per outage', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const { commit, published, redis } = setUp('reconnecting');
+      expect(() => commit({ referralId: REFERRAL })).not.toThrow();
+      expect(() => commit({ referralId: REFERRAL })).not.toThrow();
+      await flush();
+      expect(published).toEqual([]);
+      expect(redis.publish).not.toHaveBeenCalled();
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual(['Redis is reconnecting: payment events are not published until it is back']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('logs, and does not throw, when publishing fails', async () => {
-    const { commit } = setUp('ready', true);
-    expect(() => commit({ referralId: REFERRAL })).not.toThrow();
-    await flush();
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const { commit } = setUp('ready', true);
+      expect(() => commit({ referralId: REFERRAL })).not.toThrow();
+      await flush();
+      await flush();
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual(['Could not publish 1 payment event(s): Connection is closed.']);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
