@@ -83,7 +83,7 @@ describe('Start-up', () => {
     const run = await runToExit({ PORT: String(await freePort()), DATABASE_URL: `postgres://postgres:s3cret@127.0.0.1:${closed}/referral_payments`, REDIS_URL: TEST_REDIS_URL });
     expect(run.code).toBe(1);
     expect(lines(run.output)).toEqual([
-      `Start-up failed: Cannot reach Postgres at DATABASE_URL=postgres://postgres:*****@127.0.0.1:${closed}/referral_payments: connect ECONNREFUSED 127.0.0.1:${closed}`,
+      `Start-up failed: Cannot reach Postgres at DATABASE_URL=postgres://postgres:***@127.0.0.1:${closed}/referral_payments: connect ECONNREFUSED 127.0.0.1:${closed}`,
     ]);
   });
 

@@ -19,8 +19,6 @@ import { setupOpenApi } from './openapi';
 /** Options for NestFactory.create / createNestApplication. rawBody keeps callbacks byte-exact. */
 export const HTTP_APP_OPTIONS = { rawBody: true, bufferLogs: true } as const;
 
-export { JSON_BODY_LIMIT };
-
 /** JSON bodies everywhere but the callback path, which PaymentsHttpModule parses after its gate. */
 function jsonOutsideCallbacks(incoming: IncomingMessage): boolean {
   const req = incoming as Request;

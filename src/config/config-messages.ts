@@ -1,13 +1,14 @@
 // How a bad variable is reported at start-up: one line naming it, echoing what was given (secrets
 // masked) and saying what it accepts.
 import type { ValidationError } from 'class-validator';
+import { printableUrl } from '../common/printable-url';
 import { SECRET_VARIABLES } from './environment-variables';
 
 /** The value as a message may show it: secrets by length only, API keys and URL passwords hidden. */
 export function shownValue(name: string, raw: string): string {
   if ((SECRET_VARIABLES as readonly string[]).includes(name)) return `<hidden, ${raw.length} characters>`;
   if (name === 'API_KEYS') return JSON.stringify(maskApiKeys(raw));
-  return JSON.stringify(maskUrlPassword(raw));
+  return JSON.stringify(printableUrl(raw));
 }
 
 /** `admin:k1,staf:k2` → `admin:***,***:***`: a known role is shown, anything that might be a key is not. */
@@ -22,10 +23,6 @@ function maskApiKeys(raw: string): string {
     .join(',');
 }
 
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`. */
-function maskUrlPassword(raw: string): string {
-  return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^@/\s]*@/i, '$1:***@');
-}
 
 export function problemLine(name: string, raw: string | undefined, accepted: string): string {
   return raw === undefined ? `${name} is not set: ${accepted}` : `${name}=${shownValue(name, raw)}: ${accepted}`;

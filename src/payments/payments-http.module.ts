@@ -2,12 +2,13 @@
 // the worker's HTTP port never has them, so it cannot answer them.
 import { Module, NestModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { NextFunction, Request, Response } from 'express';
+import type { AppConfig } from '../config/app-config';
+import { InjectAppConfig } from '../config/config.module';
 import { IdempotencyModule } from '../common/idempotency/idempotency.module';
 import { refuseUnusableJson } from '../common/json-body-guard';
 import { MetricsModule } from '../observability/metrics/metrics.module';
 import { callbackJsonParser } from './callbacks/callback-body.middleware';
-import { CALLBACK_PATH_PREFIX, CallbackGateMiddleware } from './callbacks/callback-gate.middleware';
+import { CALLBACK_PATH_PREFIX, createCallbackGate } from './callbacks/callback-gate.middleware';
 import { StkCallbackController } from './callbacks/stk-callback.controller';
 import { PaymentEventsController } from './events/payment-events.controller';
 import { PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController } from './payments.controller';
@@ -17,12 +18,11 @@ import { PaymentsModule } from './payments.module';
   imports: [MetricsModule, PaymentsModule, IdempotencyModule],
   // PaymentEventsController first: its fixed path must win over PaymentsController's GET :id.
   controllers: [PaymentEventsController, PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, StkCallbackController],
-  providers: [CallbackGateMiddleware],
 })
 export class PaymentsHttpModule implements NestModule {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly gate: CallbackGateMiddleware,
+    @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
   /**
@@ -32,8 +32,6 @@ export class PaymentsHttpModule implements NestModule {
    * in the token (`%E0%A4%A`) would be a 400 from the router instead of the gate's 404.
    */
   configure(): void {
-    this.adapterHost.httpAdapter.use(CALLBACK_PATH_PREFIX, (req: Request, res: Response, next: NextFunction) => this.gate.use(req, res, next));
-    this.adapterHost.httpAdapter.use(CALLBACK_PATH_PREFIX, callbackJsonParser);
-    this.adapterHost.httpAdapter.use(CALLBACK_PATH_PREFIX, refuseUnusableJson);
+    this.adapterHost.httpAdapter.use(CALLBACK_PATH_PREFIX, createCallbackGate(this.config.mpesa), callbackJsonParser, refuseUnusableJson);
   }
 }

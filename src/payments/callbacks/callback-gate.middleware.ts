@@ -1,13 +1,11 @@
 // Runs before the body is even parsed: the secret path token (constant-time) and the optional
-// source allowlist. A wrong token looks exactly like an unknown route. Nest middleware, configured
-// by PaymentsHttpModule for the callback path, so every process that serves the callback route
-// also gates it, and no process that does not serve it has the gate to forget.
-import { Injectable, NestMiddleware } from '@nestjs/common';
+// source allowlist. A wrong token looks exactly like an unknown route. Mounted by PaymentsHttpModule
+// on the callback path, so every process that serves the callback route also gates it, and no
+// process that does not serve it has the gate to forget.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
-import type { AppConfig, MpesaConfig } from '../../config/app-config';
-import { InjectAppConfig } from '../../config/config.module';
+import type { MpesaConfig } from '../../config/app-config';
 
 export const CALLBACK_PATH_PREFIX = '/api/stk-callback';
 
@@ -74,17 +72,4 @@ export function createCallbackGate(mpesa: MpesaConfig) {
     }
     next();
   };
-}
-
-@Injectable()
-export class CallbackGateMiddleware implements NestMiddleware {
-  private readonly gate: ReturnType<typeof createCallbackGate>;
-
-  constructor(@InjectAppConfig() config: AppConfig) {
-    this.gate = createCallbackGate(config.mpesa);
-  }
-
-  use(req: Request, res: Response, next: NextFunction): void {
-    this.gate(req, res, next);
-  }
 }
