@@ -177,8 +177,9 @@ export class DarajaLedgerClient {
   /**
    * Every page of one window. OffSetValue is a row offset in Daraja's field table and a page
    * number in its FAQ (and in production, with TotalPages): an answer carrying TotalPages is paged
-   * by number, any other by row offset. Either way the loop stops on an empty page, a page that
-   * adds no new transactionId, the last page, or the cap; rows are deduplicated by transactionId.
+   * by number, any other by row offset. Either way the loop stops on an empty page (or 1001), a
+   * page shorter than the first, a page that adds no new transactionId, the last of TotalPages, or
+   * the cap; rows are deduplicated by transactionId.
    */
   async pullTransactions(request: PullQueryRequest): Promise<PullQueryResult> {
     const { from, to } = request;
@@ -193,6 +194,7 @@ export class DarajaLedgerClient {
     let paging: PullPaging = 'offset';
     let offset = 0;
     let refId: string | null = null;
+    let pageSize = 0;
     for (let page = 1; ; page++) {
       const exchange = await this.authorisedPost(PULL_QUERY_PATH, {
         ShortCode: this.mpesa.shortcode,
@@ -213,11 +215,15 @@ export class DarajaLedgerClient {
       if (answer.responseCode !== PULL_SUCCESS) {
         return this.failed('Pull query', { errorClass: 'permanent', httpStatus: 200, errorCode: answer.responseCode, errorMessage: answer.message || 'Unreadable Pull answer' });
       }
-      if (page === 1 && answer.totalPages !== null) paging = 'page';
+      if (page === 1) {
+        if (answer.totalPages !== null) paging = 'page';
+        pageSize = answer.rows.length;
+      }
       const before = rows.size;
       for (const row of answer.rows) if (!rows.has(row.transactionId)) rows.set(row.transactionId, row);
       const added = rows.size - before;
-      if (answer.rows.length === 0) return done(true);
+      // A page shorter than the first is the last: nothing is gained by asking for an empty one.
+      if (answer.rows.length === 0 || (page > 1 && answer.rows.length < pageSize)) return done(true);
       // Page numbers may count from 0 or from 1 (then 0 and 1 are the same page): a repeat at 1 is not the end.
       if (added === 0 && !(paging === 'page' && offset === 1)) return done(true);
       if (paging === 'page') {
