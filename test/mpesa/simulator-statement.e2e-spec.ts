@@ -15,7 +15,8 @@ async function simulator(method: 'GET' | 'POST', path: string, body?: unknown) {
     headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json() };
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
 type Table = string[][];
