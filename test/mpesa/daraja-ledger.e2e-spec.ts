@@ -162,7 +162,9 @@ describe('Reversal', () => {
   });
 
   it('the simulator refuses the English spelling ReceiverIdentifierType as Daraja does', async () => {
-    const token = (await (await fetch(`${t.baseUrl}/simulator/oauth/v1/generate?grant_type=client_credentials`, { headers: { Authorization: `Basic ${Buffer.from(`${config.mpesa.consumerKey}:${config.mpesa.consumerSecret}`).toString('base64')}` } })).json()).access_token;
+    const basic = Buffer.from(`${config.mpesa.consumerKey}:${config.mpesa.consumerSecret}`).toString('base64');
+    const oauth = await fetch(`${t.baseUrl}/simulator/oauth/v1/generate?grant_type=client_credentials`, { headers: { Authorization: `Basic ${basic}` } });
+    const { access_token: token } = (await oauth.json()) as { access_token: string };
     const credential = await t.app.get(SecurityCredentialProvider, { strict: false }).credential();
     const res = await fetch(`${t.baseUrl}/simulator/mpesa/reversal/v1/request`, {
       method: 'POST',
