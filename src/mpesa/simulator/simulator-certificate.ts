@@ -1,7 +1,8 @@
 // The simulator's stand-in for Safaricom's certificate: an RSA key pair made at start and a
 // self-signed X.509 certificate for its public key (node:crypto makes keys and signs, but writes
 // no certificates, so the few DER structures are built here), and the check of a SecurityCredential.
-import { constants, generateKeyPairSync, KeyObject, privateDecrypt, randomBytes, sign, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { constants, generateKeyPair, generateKeyPairSync, KeyObject, privateDecrypt, randomBytes, sign, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { promisify } from 'node:util';
 
 /** DER: tag, length, content. */
 function der(tag: number, ...content: Buffer[]): Buffer {
@@ -39,6 +40,16 @@ export interface SimulatorKeyPair {
 /** A 2048-bit key (344-character credentials, as with Safaricom's) and its self-signed certificate. */
 export function createSimulatorKeyPair(now = new Date()): SimulatorKeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return selfSigned(privateKey, publicKey, now);
+}
+
+/** The same, without blocking the event loop for the key generation (a few hundred ms). */
+export async function createSimulatorKeyPairAsync(now = new Date()): Promise<SimulatorKeyPair> {
+  const { privateKey, publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  return selfSigned(privateKey, publicKey, now);
+}
+
+function selfSigned(privateKey: KeyObject, publicKey: KeyObject, now: Date): SimulatorKeyPair {
   const algorithm = sequence(SHA256_WITH_RSA, NULL);
   const subject = name('Daraja simulator', 'referral-payments simulator');
   const serial = randomBytes(8);

@@ -55,8 +55,8 @@ export class SimulatorLedgerController {
 
   /** What the portal offers for download: the certificate the SecurityCredential is encrypted with. */
   @Get('certificate.cer')
-  certificateFile(@Res() res: Response): void {
-    res.status(200).type('application/x-pem-file').send(this.certificate.certificatePem);
+  async certificateFile(@Res() res: Response): Promise<void> {
+    res.status(200).type('application/x-pem-file').send((await this.certificate.keyPair()).certificatePem);
   }
 
   @Get('statement.xlsx')

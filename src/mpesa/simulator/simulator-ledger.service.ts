@@ -1,6 +1,7 @@
 // Daraja's ledger APIs over the simulator's one ledger: Transaction Status and Reversal (checked
 // credential, acknowledgement now, Result POSTed later with the configured fault) and Pull
 // Transactions (register, query, both paging readings). DARAJA.md, second half.
+import type { KeyObject } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
@@ -194,7 +195,8 @@ export class SimulatorLedgerService {
     const at = new Date();
     const conversationId = newConversationId(at);
     const originatorConversationId = newOriginatorConversationId();
-    const verdict = this.credentialVerdict(fields, at) ?? verdictOf(at.getTime());
+    const { privateKey } = await this.certificate.keyPair();
+    const verdict = this.credentialVerdict(fields, privateKey, at) ?? verdictOf(at.getTime());
     const result: Body = {
       ResultType: 0,
       ResultCode: verdict.code,
@@ -226,13 +228,13 @@ export class SimulatorLedgerService {
   }
 
   /** 2001 for a wrong initiator or credential; after `initiatorLockAfter` of them in a row, 8006 until reset. */
-  private credentialVerdict(fields: InitiatorFields, at: Date): Verdict | null {
+  private credentialVerdict(fields: InitiatorFields, privateKey: KeyObject, at: Date): Verdict | null {
     const transactionId = statusPlaceholderTransactionId(at);
     if (this.ledger.failedCredentials >= this.settings.current.initiatorLockAfter) {
       return { code: 8006, desc: 'The security credential is locked.', transactionId };
     }
     const { initiatorName, initiatorPassword } = this.config.simulator;
-    const good = fields.initiator === initiatorName && credentialMatches(fields.credential, this.certificate.privateKey, initiatorPassword);
+    const good = fields.initiator === initiatorName && credentialMatches(fields.credential, privateKey, initiatorPassword);
     if (good) {
       this.ledger.failedCredentials = 0;
       return null;
