@@ -1,6 +1,6 @@
 // A Daraja Result (Transaction Status or Reversal), for the document only: the controller stores
 // the raw body before anything reads it, so no validation hangs on these.
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 
 const NUMBER_OR_STRING = [{ type: 'number' }, { type: 'string' }];
 
@@ -12,8 +12,12 @@ export class MpesaResultParameter {
   Value?: number | string;
 }
 
+@ApiExtraModels(MpesaResultParameter)
 export class MpesaResultParameters {
-  @ApiProperty({ oneOf: [{ type: 'array', items: { $ref: '#/components/schemas/MpesaResultParameter' } }, { $ref: '#/components/schemas/MpesaResultParameter' }], description: 'A list, or a single object when there is one item.' })
+  @ApiProperty({
+    oneOf: [{ type: 'array', items: { $ref: getSchemaPath(MpesaResultParameter) } }, { $ref: getSchemaPath(MpesaResultParameter) }],
+    description: 'A list, or a single object when there is one item.',
+  })
   ResultParameter!: MpesaResultParameter[] | MpesaResultParameter;
 }
 
