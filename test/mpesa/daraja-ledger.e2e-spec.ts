@@ -283,3 +283,26 @@ describe('Result faults (simulator settings resultFault)', () => {
     await resultOf(ack);
   });
 });
+
+describe("Daraja's inconsistent spellings, produced by the simulator and read by the client", () => {
+  it('docs-style Results (every value a string) and the misspelled acknowledgement key', async () => {
+    await settings({ resultStyle: 'docs', misspelledAcknowledgement: true });
+    const receipt = await payByHand(450, 'PAYDOCS1');
+    const ack = await client.transactionStatus({ receipt });
+    expect(ack).toMatchObject({ kind: 'accepted', originatorConversationId: expect.stringMatching(/^\d{4}-\d{9}-\d$/) });
+    const row = await resultOf(ack);
+    const raw = JSON.parse(row.raw_body);
+    expect(raw.Result.ResultCode).toBe('0');
+    expect(raw.Result.ResultParameters.ResultParameter.find((p: { Key: string }) => p.Key === 'Amount').Value).toBe('450');
+    expect(readTransactionStatusResult(parseDarajaResult(raw))).toMatchObject({ found: true, receipt, amount: 450, initiatedAt: expect.stringMatching(/Z$/) });
+    expect(row.originator_conversation_id).toBe(ack.kind === 'accepted' ? ack.originatorConversationId : null);
+  });
+
+  it('Pull answers carrying RequestID (the live sandbox) instead of ResponseRefID', async () => {
+    await client.pullRegister(NOMINATED, `${t.baseUrl}/pull-confirmation`);
+    await payByHand(120, 'PAYREQ1');
+    await settings({ pullRequestIdKey: true });
+    const result = await client.pullTransactions({ from: new Date(Date.now() - 3600_000), to: new Date(Date.now() + 60_000) });
+    expect(result).toMatchObject({ kind: 'rows', refId: expect.stringMatching(/^\d{5}-\d{7}-\d$/) });
+  });
+});

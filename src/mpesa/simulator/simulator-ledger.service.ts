@@ -106,7 +106,8 @@ export class SimulatorLedgerService {
     const offsetText = textOf(body.OffSetValue);
     if (!/^\d+$/.test(offsetText)) return invalidField('OffSetValue');
     this.ledger.pullQueries++;
-    const noData = { status: 200, body: { ResponseRefID: newRequestId(), ResponseCode: '1001', ResponseMessage: 'No records found' } };
+    const refKey = this.settings.current.pullRequestIdKey ? 'RequestID' : 'ResponseRefID';
+    const noData = { status: 200, body: { [refKey]: newRequestId(), ResponseCode: '1001', ResponseMessage: 'No records found' } };
     // A shortcode never registered for Pull answers exactly as an empty window does.
     if (!this.ledger.pullRegistrations.has(this.config.mpesa.shortcode)) return noData;
     const rows = this.ledger.between(start, end, now).filter((e) => e.kind !== 'reversal');
@@ -117,7 +118,7 @@ export class SimulatorLedgerService {
     return {
       status: 200,
       body: {
-        ResponseRefID: newRequestId(),
+        [refKey]: newRequestId(),
         ResponseCode: '1000',
         ResponseMessage: 'Success',
         ...(pullPaging === 'page' ? { TotalPages: Math.ceil(rows.length / pullPageSize) } : {}),
@@ -197,9 +198,12 @@ export class SimulatorLedgerService {
     const originatorConversationId = newOriginatorConversationId();
     const { privateKey } = await this.certificate.keyPair();
     const verdict = this.credentialVerdict(fields, privateKey, at) ?? verdictOf(at.getTime());
+    const docs = this.settings.current.resultStyle === 'docs';
+    // The docs show every value as a string; production sends numbers where they are numbers.
+    const styled = (value: unknown) => (docs && typeof value === 'number' ? String(value) : value);
     const result: Body = {
-      ResultType: 0,
-      ResultCode: verdict.code,
+      ResultType: styled(0),
+      ResultCode: styled(verdict.code),
       ResultDesc: verdict.desc,
       OriginatorConversationID: originatorConversationId,
       ConversationID: conversationId,
@@ -207,7 +211,11 @@ export class SimulatorLedgerService {
     };
     if (verdict.parameters) {
       result.ResultParameters = {
-        ResultParameter: verdict.parameters.map((p) => (p.Key === 'OriginatorConversationID' ? { ...p, Value: originatorConversationId } : p.Key === 'ConversationID' ? { ...p, Value: conversationId } : p)),
+        ResultParameter: verdict.parameters.map((p) => {
+          if (p.Key === 'OriginatorConversationID') return { ...p, Value: originatorConversationId };
+          if (p.Key === 'ConversationID') return { ...p, Value: conversationId };
+          return 'Value' in p ? { ...p, Value: styled(p.Value) } : p;
+        }),
       };
     }
     if (kind === 'transaction-status') result.ReferenceData = { ReferenceItem: { Key: 'Occasion', Value: fields.occasion } };
@@ -223,7 +231,12 @@ export class SimulatorLedgerService {
     this.logger.log(`Simulator queued a ${kind} request for ${fields.receipt}: result ${String(verdict.code)} (${fault})`);
     return {
       status: 200,
-      body: { OriginatorConversationID: originatorConversationId, ConversationID: conversationId, ResponseCode: '0', ResponseDescription: ACKNOWLEDGED },
+      body: {
+        [this.settings.current.misspelledAcknowledgement ? 'OriginatorCoversationID' : 'OriginatorConversationID']: originatorConversationId,
+        ConversationID: conversationId,
+        ResponseCode: '0',
+        ResponseDescription: ACKNOWLEDGED,
+      },
     };
   }
 

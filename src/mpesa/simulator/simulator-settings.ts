@@ -28,6 +28,15 @@ export interface SimulatorSettingsValues {
   pullResponseShape: 'nested' | 'flat';
   /** consecutive wrong SecurityCredentials after which the initiator is locked (8006) until reset */
   initiatorLockAfter: number;
+  /**
+   * How Results spell values: `production` numbers for numeric codes, times and amounts; `docs`
+   * strings for all of them, as Daraja's documentation shows them.
+   */
+  resultStyle: 'production' | 'docs';
+  /** the acknowledgement spells its first key `OriginatorCoversationID`, as one product does */
+  misspelledAcknowledgement: boolean;
+  /** Pull answers carry `RequestID` (the live sandbox) instead of `ResponseRefID` */
+  pullRequestIdKey: boolean;
 }
 
 export const RESULT_FAULTS = ['none', 'lost', 'late', 'twice', 'before-ack'] as const;
@@ -73,6 +82,9 @@ export class SimulatorSettings {
       else if (key === 'pullNotSubscribed' && typeof value === 'boolean') next.pullNotSubscribed = value;
       else if (key === 'pullResponseShape' && (value === 'nested' || value === 'flat')) next.pullResponseShape = value;
       else if (key === 'initiatorLockAfter' && Number.isInteger(value) && (value as number) >= 1) next.initiatorLockAfter = value as number;
+      else if (key === 'resultStyle' && (value === 'production' || value === 'docs')) next.resultStyle = value;
+      else if (key === 'misspelledAcknowledgement' && typeof value === 'boolean') next.misspelledAcknowledgement = value;
+      else if (key === 'pullRequestIdKey' && typeof value === 'boolean') next.pullRequestIdKey = value;
       else return `invalid setting ${key}`;
     }
     this.values = next;
@@ -95,6 +107,9 @@ export class SimulatorSettings {
       pullNotSubscribed: false,
       pullResponseShape: 'nested',
       initiatorLockAfter: 3,
+      resultStyle: 'production',
+      misspelledAcknowledgement: false,
+      pullRequestIdKey: false,
     };
   }
 }
