@@ -1,10 +1,11 @@
 // The API's HTTP face: the contract's routes and everything that guards them (API keys, rate
-// limits, validation, the error filter, the callback gate inside PaymentsHttpModule), plus the
+// limits, validation, the error filter, the callback gates inside PaymentsHttpModule and LedgerHttpModule), plus the
 // Daraja simulator in simulator mode. Whichever root imports it (api or all) serves the same rules.
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module';
 import { HttpErrorFilter } from '../common/http-error.filter';
+import { LedgerHttpModule } from '../ledger/ledger-http.module';
 import { MetricsHttpModule } from '../observability/metrics/metrics-http.module';
 import { ThrottlingModule } from '../common/throttling/throttling.module';
 import { createValidationPipe } from '../common/validation';
@@ -27,6 +28,7 @@ export class ApiHttpModule {
         MetricsHttpModule,
         ReferralsHttpModule,
         PaymentsHttpModule,
+        LedgerHttpModule,
         WebhooksHttpModule,
         // Not even registered outside simulator mode: no /simulator route exists there.
         ...(config.mpesa.env === 'simulator' ? [SimulatorModule] : []),

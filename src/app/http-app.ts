@@ -11,6 +11,7 @@ import { requireJsonBodies } from '../common/json-content-type';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
 import { answerErrorsInDarajaEnvelope, SIMULATOR_PATH_PREFIX } from '../mpesa/simulator/daraja-error-envelope';
+import { RESULTS_PATH_PREFIX } from '../ledger/results/mpesa-results.controller';
 import { CALLBACK_PATH_PREFIX, isCallbackPath } from '../payments/callbacks/callback-gate.middleware';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
 import { refuseWhileShuttingDown } from './graceful-shutdown';
@@ -19,10 +20,14 @@ import { setupOpenApi } from './openapi';
 /** Options for NestFactory.create / createNestApplication. rawBody keeps callbacks byte-exact. */
 export const HTTP_APP_OPTIONS = { rawBody: true, bufferLogs: true } as const;
 
-/** JSON bodies everywhere but the callback path, which PaymentsHttpModule parses after its gate. */
+/**
+ * JSON bodies everywhere but the callback and results paths, which PaymentsHttpModule and
+ * LedgerHttpModule parse after their gates.
+ */
 function jsonOutsideCallbacks(incoming: IncomingMessage): boolean {
   const req = incoming as Request;
-  return !isCallbackPath(req.originalUrl ?? req.url) && Boolean(req.is('application/json'));
+  const url = req.originalUrl ?? req.url;
+  return !isCallbackPath(url) && !isCallbackPath(url, RESULTS_PATH_PREFIX) && Boolean(req.is('application/json'));
 }
 
 export function configureHttpApp(app: INestApplication): void {
@@ -36,8 +41,8 @@ export function configureHttpApp(app: INestApplication): void {
   // First: every answer under /simulator, errors raised by the middleware below included, is Daraja's.
   if (simulator) express.use(SIMULATOR_PATH_PREFIX, answerErrorsInDarajaEnvelope);
   express.use(refuseWhileShuttingDown);
-  // Bodies under /api and /simulator are JSON or nothing (415 saying what to send); the callback keeps its 400.
-  express.use(requireJsonBodies(['/api/', ...(simulator ? [`${SIMULATOR_PATH_PREFIX}/`] : [])], [`${CALLBACK_PATH_PREFIX}/`]));
+  // Bodies under /api and /simulator are JSON or nothing (415 saying what to send); the callback and results keep their 400.
+  express.use(requireJsonBodies(['/api/', ...(simulator ? [`${SIMULATOR_PATH_PREFIX}/`] : [])], [`${CALLBACK_PATH_PREFIX}/`, `${RESULTS_PATH_PREFIX}/`]));
   // The callback path is parsed by PaymentsHttpModule after its gate, so a forged or misdirected
   // callback is refused without its body being read.
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: jsonOutsideCallbacks });

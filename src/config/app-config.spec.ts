@@ -1,4 +1,8 @@
-import { ConfigurationError, loadAppConfig, SAFARICOM_CALLBACK_IPS } from './app-config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSimulatorKeyPair } from '../mpesa/simulator/simulator-certificate';
+import { ConfigurationError, loadAppConfig, resultUrl, SAFARICOM_CALLBACK_IPS } from './app-config';
 
 const productionSecrets = {
   MPESA_ENV: 'production',
@@ -222,5 +226,48 @@ describe('loadAppConfig', () => {
     const config = loadAppConfig({});
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.mpesa)).toBe(true);
+  });
+
+  describe('the initiator and the ledger sweep (issue 16)', () => {
+    const certificateFile = () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'cert-')), 'cert.cer');
+      writeFileSync(file, createSimulatorKeyPair().certificatePem);
+      return file;
+    };
+
+    it('in simulator mode has a dev initiator whose credential the simulator certificate gives, and pulls the ledger hourly', () => {
+      const { mpesa, simulator } = loadAppConfig({});
+      expect(mpesa.initiator).toEqual({ name: 'dev-initiator', credential: { source: 'simulator', password: 'dev-initiator-password' } });
+      expect(simulator).toMatchObject({ initiatorName: 'dev-initiator', initiatorPassword: 'dev-initiator-password' });
+      expect(mpesa).toMatchObject({ ledgerPull: true, ledgerPullIntervalS: 3600 });
+      expect(resultUrl(mpesa, 'reversal')).toBe('http://127.0.0.1:3000/api/mpesa/results/dev-callback-token/reversal');
+    });
+
+    it('outside simulator mode has no initiator and no sweep unless configured', () => {
+      expect(loadAppConfig(productionSecrets).mpesa).toMatchObject({ initiator: null, ledgerPull: false });
+      expect(loadAppConfig({ ...productionSecrets, MPESA_LEDGER_PULL: 'yes', LEDGER_PULL_INTERVAL_S: '1800' }).mpesa).toMatchObject({ ledgerPull: true, ledgerPullIntervalS: 1800 });
+    });
+
+    it('takes a given credential, or encrypts a password with a certificate file', () => {
+      const credential = 'A'.repeat(342) + '==';
+      expect(loadAppConfig({ ...productionSecrets, MPESA_INITIATOR_NAME: 'apiop', MPESA_SECURITY_CREDENTIAL: credential }).mpesa.initiator).toEqual({ name: 'apiop', credential: { source: 'given', value: credential } });
+      const initiator = loadAppConfig({ ...productionSecrets, MPESA_INITIATOR_NAME: 'apiop', MPESA_INITIATOR_PASSWORD: 'pw', MPESA_CERTIFICATE_PATH: certificateFile() }).mpesa.initiator;
+      expect(initiator?.credential).toMatchObject({ source: 'certificate', password: 'pw', certificatePem: expect.stringContaining('BEGIN CERTIFICATE') });
+    });
+
+    it('names what is wrong with an initiator set-up, hiding the secrets', () => {
+      expect(problemsOf({ ...productionSecrets, MPESA_INITIATOR_NAME: 'apiop' })).toEqual([
+        'MPESA_SECURITY_CREDENTIAL is not set: required with MPESA_INITIATOR_NAME (or MPESA_INITIATOR_PASSWORD and MPESA_CERTIFICATE_PATH)',
+      ]);
+      expect(problemsOf({ ...productionSecrets, MPESA_INITIATOR_NAME: 'apiop', MPESA_INITIATOR_PASSWORD: 'secret' })).toEqual([
+        "MPESA_INITIATOR_PASSWORD=<hidden, 6 characters>: needs MPESA_CERTIFICATE_PATH (Safaricom's certificate) outside simulator mode",
+      ]);
+      expect(problemsOf({ MPESA_INITIATOR_PASSWORD: 'pw', MPESA_CERTIFICATE_PATH: '/nonexistent/cert.cer' })[0]).toMatch(/^MPESA_CERTIFICATE_PATH="\/nonexistent\/cert.cer": expected a readable X.509 certificate file/);
+      expect(problemsOf({ MPESA_CERTIFICATE_PATH: certificateFile() })[0]).toMatch(/^MPESA_CERTIFICATE_PATH=.*needs MPESA_INITIATOR_PASSWORD/);
+      expect(problemsOf({ ...productionSecrets, MPESA_SECURITY_CREDENTIAL: 'A'.repeat(344) })).toEqual(['MPESA_INITIATOR_NAME is not set: required with MPESA_SECURITY_CREDENTIAL or MPESA_INITIATOR_PASSWORD']);
+      expect(problemsOf({ MPESA_SECURITY_CREDENTIAL: 'not base64 !' })).toEqual(['MPESA_SECURITY_CREDENTIAL=<hidden, 12 characters>: expected base64 text (the encrypted initiator password)']);
+      expect(problemsOf({ MPESA_LEDGER_PULL: 'sometimes' })).toEqual(['MPESA_LEDGER_PULL="sometimes": expected true or false (also yes/no, on/off, 1/0)']);
+      expect(problemsOf({ LEDGER_PULL_INTERVAL_S: '10' })).toEqual(['LEDGER_PULL_INTERVAL_S="10": expected a whole number from 60 to 86400']);
+    });
   });
 });

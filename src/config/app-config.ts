@@ -1,4 +1,6 @@
 // The typed configuration every module reads: built once from the environment, then frozen.
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { describeValidationErrors, problemLine } from './config-messages';
@@ -23,6 +25,26 @@ export interface MpesaConfig {
   callbackToken: string;
   callbackAllowedIps: string[];
   timeoutMs: number;
+  /** Transaction Status and Reversal; null outside simulator mode without MPESA_INITIATOR_NAME. */
+  initiator: InitiatorConfig | null;
+  /** MPESA_LEDGER_PULL: the Pull Transactions sweep runs. */
+  ledgerPull: boolean;
+  ledgerPullIntervalS: number;
+}
+
+/**
+ * Where the SecurityCredential comes from: given already encrypted (the contract's
+ * MPESA_SECURITY_CREDENTIAL), encrypted at start-up from the password and a certificate file, or,
+ * in simulator mode, encrypted with the certificate the simulator serves.
+ */
+export type InitiatorCredential =
+  | { source: 'given'; value: string }
+  | { source: 'certificate'; password: string; certificatePem: string }
+  | { source: 'simulator'; password: string };
+
+export interface InitiatorConfig {
+  name: string;
+  credential: InitiatorCredential;
 }
 
 export interface PaymentRules {
@@ -46,7 +68,8 @@ export interface AppConfig {
   apiKeys: ApiKeyEntry[];
   mpesa: MpesaConfig;
   payments: PaymentRules;
-  simulator: { callbackDelayMs: number };
+  /** The built-in simulator: its callback delay and the initiator it accepts (MPESA_INITIATOR_NAME / _PASSWORD or dev values). */
+  simulator: { callbackDelayMs: number; initiatorName: string; initiatorPassword: string };
   /** The live payment event stream (GET /api/payments/events). */
   events: { heartbeatMs: number };
   /** Requests per minute per API key or address; 0 = no limit. */
@@ -82,6 +105,8 @@ export const SIMULATOR_DEFAULTS = {
   consumerSecret: 'simulator-consumer-secret',
   passkey: 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919',
   callbackToken: 'dev-callback-token',
+  initiatorName: 'dev-initiator',
+  initiatorPassword: 'dev-initiator-password',
 } as const;
 
 const DARAJA_BASE_URLS: Record<Exclude<MpesaEnvironment, 'simulator'>, string> = {
@@ -108,9 +133,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       problemLine('PAYMENT_EXPIRY_S', String(vars.PAYMENT_EXPIRY_S), `must be greater than RECONCILE_FIRST_QUERY_S (${vars.RECONCILE_FIRST_QUERY_S})`),
     );
   }
+  const simulator = vars.MPESA_ENV === 'simulator';
+  const initiator = problems.length === 0 ? initiatorConfig(vars, simulator, problems) : null;
   if (problems.length > 0) throw new ConfigurationError(problems);
 
-  const simulator = vars.MPESA_ENV === 'simulator';
   // Validated above (or the built-in default): always a list here.
   const apiKeys = parseApiKeys(vars.API_KEYS ?? SIMULATOR_DEFAULTS.apiKeys) as ApiKeyEntry[];
   const localBase = `http://127.0.0.1:${vars.PORT}`;
@@ -145,6 +171,9 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
             ? [...SAFARICOM_CALLBACK_IPS]
             : [],
       timeoutMs: vars.MPESA_TIMEOUT_MS,
+      initiator,
+      ledgerPull: vars.MPESA_LEDGER_PULL ?? simulator,
+      ledgerPullIntervalS: vars.LEDGER_PULL_INTERVAL_S,
     },
     payments: {
       referralFeeKes: vars.REFERRAL_FEE_KES,
@@ -156,7 +185,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       paymentExpiryS: vars.PAYMENT_EXPIRY_S,
       reconcileQueriesPerSecond: vars.RECONCILE_QUERIES_PER_S,
     },
-    simulator: { callbackDelayMs: vars.SIMULATOR_CALLBACK_DELAY_MS },
+    simulator: {
+      callbackDelayMs: vars.SIMULATOR_CALLBACK_DELAY_MS,
+      initiatorName: vars.MPESA_INITIATOR_NAME ?? SIMULATOR_DEFAULTS.initiatorName,
+      initiatorPassword: vars.MPESA_INITIATOR_PASSWORD ?? SIMULATOR_DEFAULTS.initiatorPassword,
+    },
     events: { heartbeatMs: vars.SSE_HEARTBEAT_MS },
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     workerHttpPort: vars.WORKER_HTTP_PORT,
@@ -169,6 +202,55 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
   };
   return deepFreeze(config);
+}
+
+/**
+ * The initiator and where its SecurityCredential comes from, or null when none is configured.
+ * Pushes a line onto `problems` for a combination that cannot work (a password without the
+ * certificate to encrypt it with, a name without any credential, two credentials).
+ */
+function initiatorConfig(vars: EnvironmentVariables, simulator: boolean, problems: string[]): InitiatorConfig | null {
+  const { MPESA_INITIATOR_NAME: name, MPESA_SECURITY_CREDENTIAL: given, MPESA_INITIATOR_PASSWORD: password, MPESA_CERTIFICATE_PATH: path } = vars;
+  const before = problems.length;
+  if (given !== undefined && password !== undefined) {
+    problems.push(problemLine('MPESA_INITIATOR_PASSWORD', password, 'give either MPESA_SECURITY_CREDENTIAL or MPESA_INITIATOR_PASSWORD (with MPESA_CERTIFICATE_PATH), not both'));
+  }
+  if (path !== undefined && password === undefined) {
+    problems.push(problemLine('MPESA_CERTIFICATE_PATH', path, 'needs MPESA_INITIATOR_PASSWORD, the password it encrypts'));
+  }
+  if (!simulator && password !== undefined && path === undefined) {
+    problems.push(problemLine('MPESA_INITIATOR_PASSWORD', password, 'needs MPESA_CERTIFICATE_PATH (Safaricom\'s certificate) outside simulator mode'));
+  }
+  let certificatePem: string | null = null;
+  if (path !== undefined && password !== undefined) {
+    try {
+      certificatePem = new X509Certificate(readFileSync(path)).toString();
+    } catch (error) {
+      problems.push(problemLine('MPESA_CERTIFICATE_PATH', path, `expected a readable X.509 certificate file, PEM or DER (${(error as Error).message})`));
+    }
+  }
+  if (!simulator) {
+    if (name === undefined && (given !== undefined || password !== undefined)) {
+      problems.push(problemLine('MPESA_INITIATOR_NAME', name, 'required with MPESA_SECURITY_CREDENTIAL or MPESA_INITIATOR_PASSWORD'));
+    }
+    if (name !== undefined && given === undefined && password === undefined) {
+      problems.push(problemLine('MPESA_SECURITY_CREDENTIAL', given, 'required with MPESA_INITIATOR_NAME (or MPESA_INITIATOR_PASSWORD and MPESA_CERTIFICATE_PATH)'));
+    }
+  }
+  if (problems.length > before) return null;
+  if (!simulator && name === undefined) return null;
+  const initiatorName = name ?? SIMULATOR_DEFAULTS.initiatorName;
+  if (given !== undefined) return { name: initiatorName, credential: { source: 'given', value: given } };
+  if (password !== undefined && certificatePem !== null) return { name: initiatorName, credential: { source: 'certificate', password, certificatePem } };
+  return { name: initiatorName, credential: { source: 'simulator', password: password ?? SIMULATOR_DEFAULTS.initiatorPassword } };
+}
+
+/** Where Daraja POSTs a Transaction Status or Reversal result (contract, "Ledger reconciliation"). */
+export type ResultKind = 'transaction-status' | 'reversal';
+export const RESULT_KINDS: readonly ResultKind[] = ['transaction-status', 'reversal'];
+
+export function resultUrl(mpesa: MpesaConfig, kind: ResultKind): string {
+  return `${mpesa.callbackBaseUrl}/api/mpesa/results/${mpesa.callbackToken}/${kind}`;
 }
 
 /** The callback URL Daraja is told to call: contract, "Processes and configuration". */

@@ -54,7 +54,14 @@ const Secret = (name: keyof EnvironmentVariables, ...rules: Rule[]): Rule =>
   all(ValidateIf(requiredOrGiven(name)), IsDefined({ message: REQUIRED_OUTSIDE_SIMULATOR }), ...rules);
 
 /** Variables whose values never appear in a message, only their length. */
-export const SECRET_VARIABLES = ['MPESA_CONSUMER_KEY', 'MPESA_CONSUMER_SECRET', 'MPESA_PASSKEY', 'MPESA_CALLBACK_TOKEN'] as const;
+export const SECRET_VARIABLES = [
+  'MPESA_CONSUMER_KEY',
+  'MPESA_CONSUMER_SECRET',
+  'MPESA_PASSKEY',
+  'MPESA_CALLBACK_TOKEN',
+  'MPESA_SECURITY_CREDENTIAL',
+  'MPESA_INITIATOR_PASSWORD',
+] as const;
 
 export class EnvironmentVariables {
   @IntegerIn(1, 65535)
@@ -125,6 +132,42 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIpOrCidrList()
   MPESA_CALLBACK_ALLOWED_IPS?: string;
+
+  /**
+   * The API operator for Transaction Status and Reversal. Optional in every mode (the contract):
+   * without one outside simulator mode, receipts are not verified and refunds cannot be sent.
+   */
+  @IsOptional()
+  @Pattern(/^[^\s,]{1,64}$/, '1-64 characters without spaces')
+  MPESA_INITIATOR_NAME?: string;
+
+  /** The initiator password already encrypted with Safaricom's certificate, base64 (the portal's "security credential"). */
+  @IsOptional()
+  @Pattern(/^[A-Za-z0-9+/]{40,2000}={0,2}$/, 'base64 text (the encrypted initiator password)')
+  MPESA_SECURITY_CREDENTIAL?: string;
+
+  /**
+   * Not in the contract: the initiator password in clear, encrypted at start-up with
+   * MPESA_CERTIFICATE_PATH into the SecurityCredential (instead of MPESA_SECURITY_CREDENTIAL).
+   */
+  @IsOptional()
+  @Pattern(/^.{1,128}$/, '1-128 characters')
+  MPESA_INITIATOR_PASSWORD?: string;
+
+  /** Not in the contract: Safaricom's X.509 certificate (PEM or DER file) MPESA_INITIATOR_PASSWORD is encrypted with. */
+  @IsOptional()
+  @Pattern(/^\S.*$/, 'a file path')
+  MPESA_CERTIFICATE_PATH?: string;
+
+  /** Default: true in simulator mode, false otherwise (derived in app-config.ts). */
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'expected true or false (also yes/no, on/off, 1/0)' })
+  MPESA_LEDGER_PULL?: boolean;
+
+  /** Each sweep reads twice this, and never more than 48 h back: a day at most keeps the windows overlapping. */
+  @IntegerIn(60, 86400)
+  LEDGER_PULL_INTERVAL_S: number = 3600;
 
   /**
    * Not in the contract: reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs).

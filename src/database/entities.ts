@@ -1,5 +1,6 @@
 // Every entity, listed once: the app and the TypeORM CLI load the same set.
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
+import { MpesaResult } from '../ledger/results/mpesa-result.entity';
 import { MpesaCallback } from '../payments/callbacks/mpesa-callback.entity';
 import { Payment } from '../payments/payment.entity';
 import { PaymentEvent } from '../payments/payment-event.entity';
@@ -9,4 +10,4 @@ import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
 import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity';
 import { WebhookEventRow } from '../webhooks/webhook-event.entity';
 
-export const ENTITIES = [Referral, ReferralStatusChange, Payment, PaymentEvent, MpesaCallback, IdempotencyKey, WebhookEndpoint, WebhookEventRow, WebhookDelivery];
+export const ENTITIES = [Referral, ReferralStatusChange, Payment, PaymentEvent, MpesaCallback, IdempotencyKey, WebhookEndpoint, WebhookEventRow, WebhookDelivery, MpesaResult];

@@ -89,6 +89,19 @@ export class DarajaHttpTransport {
       throw toTransportError(error);
     }
   }
+
+  /** A plain GET of a text resource (the simulator's certificate); throws for a non-2xx answer too. */
+  async getText(path: string): Promise<string> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw toTransportError(error);
+    }
+    const body = await response.text();
+    if (!response.ok) throw new Error(`GET ${path} answered HTTP ${response.status}`);
+    return body;
+  }
 }
 
 function parseJson(text: string): unknown {

@@ -114,6 +114,11 @@ describe('Authorization matrix', () => {
         return { req: r('GET', '/api/payments/events'), success: 200 };
       case 'POST /api/stk-callback/:token':
         return { req: r('POST', '/api/stk-callback/dev-callback-token', failureCallback(`ws_CO_matrix_${Date.now()}_${Math.random()}`, 1032, 'Request cancelled by user')), success: 200 };
+      case 'POST /api/mpesa/results/:token/:kind': {
+        const id = `AG_matrix_${Date.now()}_${Math.random()}`;
+        const result = { Result: { ResultType: 0, ResultCode: 2032, ResultDesc: 'The transaction receipt number does not exist.', OriginatorConversationID: `o-${id}`, ConversationID: id, TransactionID: 'UL20000000' } };
+        return { req: r('POST', '/api/mpesa/results/dev-callback-token/transaction-status', result), success: 200 };
+      }
       case 'POST /api/webhooks':
         return { req: r('POST', '/api/webhooks', { url: 'http://127.0.0.1:9/matrix-hook', events: ['referral.paid'] }), success: 201 };
       case 'GET /api/webhooks':

@@ -46,8 +46,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: '/api/webhooks/:id/deliveries', access: 'admin', kind: 'api' },
   { method: 'POST', path: '/api/webhooks/deliveries/:id/redeliver', access: 'admin', kind: 'api' },
   // Last of the API routes: the callback it stores is applied in the background, and the cells after
-  // it (public, operational) do not compare the database before and after.
+  // it (public: the results route, operational) do not compare the database before and after.
   { method: 'POST', path: '/api/stk-callback/:token', access: 'public', kind: 'api', json: true },
+  { method: 'POST', path: '/api/mpesa/results/:token/:kind', access: 'public', kind: 'api', json: true },
   { method: 'GET', path: '/health/live', access: 'public', kind: 'operational' },
   { method: 'GET', path: '/health/ready', access: 'public', kind: 'operational' },
   { method: 'GET', path: '/metrics', access: 'public', kind: 'operational' },
@@ -92,7 +93,6 @@ export const PLANNED_ROUTES: readonly (Pick<Route, 'method' | 'path' | 'access'>
   { method: 'POST', path: '/api/reconciliation/statements', access: 'admin', issue: 16 },
   { method: 'GET', path: '/api/reconciliation/reports', access: 'admin', issue: 16 },
   { method: 'GET', path: '/api/reconciliation/reports/:id', access: 'admin', issue: 16 },
-  { method: 'POST', path: '/api/mpesa/results/:token/:kind', access: 'public', issue: 16 },
 ];
 
 const ROUTE_ROW = /^\| `(GET|POST|PATCH|PUT|DELETE) (\/[^`]+)` \| (\w+) \|/gm;

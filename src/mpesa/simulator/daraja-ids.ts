@@ -28,3 +28,25 @@ export function newReceiptNumber(): string {
 export function newRequestId(): string {
   return `${digits(5)}-${digits(7)}-${randomInt(1, 4)}`;
 }
+
+/** Like `AG_20260602_2010325b025970fbc403`: the initiator APIs' ConversationID. */
+export function newConversationId(at: Date): string {
+  return `AG_${nairobiTimestamp(at).slice(0, 8)}_${hex(20)}`;
+}
+
+/** Like `5118-111210482-1`. */
+export function newOriginatorConversationId(): string {
+  return `${digits(4)}-${digits(9)}-${randomInt(1, 4)}`;
+}
+
+/**
+ * Transaction Status's envelope TransactionID: not the receipt but a date code of the query day
+ * and seven zeros (DARAJA.md), here a letter for the year, one for the month, a day character.
+ */
+export function statusPlaceholderTransactionId(at: Date): string {
+  const t = nairobiTimestamp(at);
+  const year = RECEIPT_CHARS[(Number(t.slice(0, 4)) - 2006) % 26];
+  const month = RECEIPT_CHARS[Number(t.slice(4, 6)) - 1];
+  const day = RECEIPT_CHARS[Number(t.slice(6, 8)) % RECEIPT_CHARS.length];
+  return `${year}${month}${day}0000000`;
+}

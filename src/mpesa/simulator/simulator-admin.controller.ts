@@ -5,7 +5,9 @@ import type { Response } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
 import { darajaError } from './daraja-reply';
 import { SimulatorCallbackSender } from './simulator-callback.sender';
+import { SimulatorLedgerStore } from './simulator-ledger.store';
 import { SimulatorReplySender } from './simulator-reply.sender';
+import { SimulatorResultSender } from './simulator-result.sender';
 import { describeScenarios } from './simulator-scenarios';
 import { SimulatorSettings } from './simulator-settings';
 import { SimulatorTokenStore } from './simulator-token.store';
@@ -21,6 +23,8 @@ export class SimulatorAdminController {
     private readonly settings: SimulatorSettings,
     private readonly callbacks: SimulatorCallbackSender,
     private readonly replies: SimulatorReplySender,
+    private readonly ledger: SimulatorLedgerStore,
+    private readonly results: SimulatorResultSender,
   ) {}
 
   @Get('transactions')
@@ -34,14 +38,16 @@ export class SimulatorAdminController {
   }
 
   /**
-   * Forgets pushes, transactions and counters and cancels pending callbacks and held answers, so one
+   * Forgets pushes, transactions, the ledger and counters and cancels pending callbacks and held answers, so one
    * test's leftovers never reach the next. Issued tokens stay valid (POST /simulator/tokens/expire ends them).
    */
   @Post('reset')
   @HttpCode(200)
   reset() {
     this.callbacks.cancelAll();
+    this.results.cancelAll();
     this.replies.releaseAll();
+    this.ledger.reset();
     this.store.reset();
     this.tokens.resetCounters();
     this.settings.reset();

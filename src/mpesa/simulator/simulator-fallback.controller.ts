@@ -4,8 +4,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
 import { darajaError } from './daraja-reply';
+import { LEDGER_DARAJA_PATHS } from './simulator-ledger.controller';
 
-const DARAJA_PATHS = ['/simulator/oauth/v1/generate', '/simulator/mpesa/stkpush/v1/processrequest', '/simulator/mpesa/stkpushquery/v1/query'];
+const DARAJA_PATHS = ['/simulator/oauth/v1/generate', '/simulator/mpesa/stkpush/v1/processrequest', '/simulator/mpesa/stkpushquery/v1/query', ...LEDGER_DARAJA_PATHS];
 
 /** Must be the module's last controller: Nest registers routes in order and this one matches every path. */
 @ApiExcludeController()

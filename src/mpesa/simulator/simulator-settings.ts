@@ -12,7 +12,35 @@ export interface SimulatorSettingsValues {
   callbackDelayMs: number;
   /** Daraja "may" invalidate the previous token when it issues a new one; off by default */
   newTokenRevokesOld: boolean;
+  /**
+   * What happens to the next Transaction Status and Reversal results: delivered after
+   * callbackDelayMs (`none`), never (`lost`), after a late delay (`late`), twice (`twice`), or
+   * before the request's own synchronous acknowledgement (`before-ack`).
+   */
+  resultFault: ResultFault;
+  /** how Pull reads OffSetValue: a row offset, or a page number (answers then carry TotalPages) */
+  pullPaging: 'offset' | 'page';
+  /** rows per Pull page */
+  pullPageSize: number;
+  /** Pull answers HTTP 401 `401.001`, as for an app not subscribed to it */
+  pullNotSubscribed: boolean;
+  /** `Response` as an array of arrays (what production sends) or a flat list (also seen) */
+  pullResponseShape: 'nested' | 'flat';
+  /** consecutive wrong SecurityCredentials after which the initiator is locked (8006) until reset */
+  initiatorLockAfter: number;
+  /**
+   * How Results spell values: `production` numbers for numeric codes, times and amounts; `docs`
+   * strings for all of them, as Daraja's documentation shows them.
+   */
+  resultStyle: 'production' | 'docs';
+  /** the acknowledgement spells its first key `OriginatorCoversationID`, as one product does */
+  misspelledAcknowledgement: boolean;
+  /** Pull answers carry `RequestID` (the live sandbox) instead of `ResponseRefID` */
+  pullRequestIdKey: boolean;
 }
+
+export const RESULT_FAULTS = ['none', 'lost', 'late', 'twice', 'before-ack'] as const;
+export type ResultFault = (typeof RESULT_FAULTS)[number];
 
 /** A late callback (and a slow prompt) takes this many normal delays, and at least LATE_MIN_MS. */
 export const LATE_FACTOR = 10;
@@ -48,6 +76,15 @@ export class SimulatorSettings {
       else if (key === 'callbackDelayMs' && Number.isInteger(value) && (value as number) >= 0) next.callbackDelayMs = value as number;
       else if (key === 'expiresInAsNumber' && typeof value === 'boolean') next.expiresInAsNumber = value;
       else if (key === 'newTokenRevokesOld' && typeof value === 'boolean') next.newTokenRevokesOld = value;
+      else if (key === 'resultFault' && (RESULT_FAULTS as readonly unknown[]).includes(value)) next.resultFault = value as ResultFault;
+      else if (key === 'pullPaging' && (value === 'offset' || value === 'page')) next.pullPaging = value;
+      else if (key === 'pullPageSize' && Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000) next.pullPageSize = value as number;
+      else if (key === 'pullNotSubscribed' && typeof value === 'boolean') next.pullNotSubscribed = value;
+      else if (key === 'pullResponseShape' && (value === 'nested' || value === 'flat')) next.pullResponseShape = value;
+      else if (key === 'initiatorLockAfter' && Number.isInteger(value) && (value as number) >= 1) next.initiatorLockAfter = value as number;
+      else if (key === 'resultStyle' && (value === 'production' || value === 'docs')) next.resultStyle = value;
+      else if (key === 'misspelledAcknowledgement' && typeof value === 'boolean') next.misspelledAcknowledgement = value;
+      else if (key === 'pullRequestIdKey' && typeof value === 'boolean') next.pullRequestIdKey = value;
       else return `invalid setting ${key}`;
     }
     this.values = next;
@@ -64,6 +101,15 @@ export class SimulatorSettings {
       expiresInAsNumber: false,
       callbackDelayMs: this.config.simulator.callbackDelayMs,
       newTokenRevokesOld: false,
+      resultFault: 'none',
+      pullPaging: 'offset',
+      pullPageSize: 100,
+      pullNotSubscribed: false,
+      pullResponseShape: 'nested',
+      initiatorLockAfter: 3,
+      resultStyle: 'production',
+      misspelledAcknowledgement: false,
+      pullRequestIdKey: false,
     };
   }
 }

@@ -7,6 +7,7 @@ import { nairobiTimestamp } from '../stk-password';
 import { newCheckoutRequestId, newMerchantRequestId, newReceiptNumber } from './daraja-ids';
 import { DarajaReply, darajaError, invalidField, invalidToken, ReplyTiming } from './daraja-reply';
 import { SimulatorCallbackSender } from './simulator-callback.sender';
+import { customerName, payBillCharge, SimulatorLedgerStore } from './simulator-ledger.store';
 import { validatePush, validateQuery, ValidPush } from './simulator-request.validator';
 import { scenarioForPhone, SimulatorScenario } from './simulator-scenarios';
 import { SimulatorSettings } from './simulator-settings';
@@ -32,6 +33,7 @@ export class SimulatorStkService {
     private readonly store: SimulatorTransactionStore,
     private readonly settings: SimulatorSettings,
     private readonly callbacks: SimulatorCallbackSender,
+    private readonly ledger: SimulatorLedgerStore,
   ) {}
 
   async push(authorization: string | undefined, body: unknown): Promise<{ reply: DarajaReply; timing: ReplyTiming }> {
@@ -147,6 +149,23 @@ export class SimulatorStkService {
       callbacks: [],
     };
     this.store.add(transaction);
+    // M-Pesa's books have every payment, callback or not: visible from the moment the customer paid.
+    if (transaction.mpesaReceiptNumber) {
+      this.ledger.add({
+        receipt: transaction.mpesaReceiptNumber,
+        kind: 'stk',
+        amount: push.amount,
+        msisdn: push.phoneNumber,
+        name: customerName(push.phoneNumber),
+        billReference: push.accountReference,
+        initiatedAt: receivedAt.getTime(),
+        completedAt: finalAtMs,
+        charge: payBillCharge(push.amount),
+        reversedBy: null,
+        originalReceipt: null,
+        checkoutRequestId,
+      });
+    }
     this.store.recordPush({
       receivedAt: transaction.receivedAt,
       phoneNumber: push.phoneNumber,

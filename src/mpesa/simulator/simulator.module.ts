@@ -3,9 +3,14 @@
 import { Module } from '@nestjs/common';
 import { SimulatorAdminController } from './simulator-admin.controller';
 import { SimulatorCallbackSender } from './simulator-callback.sender';
+import { SimulatorCertificateStore } from './simulator-certificate.store';
 import { SimulatorFallbackController } from './simulator-fallback.controller';
+import { SimulatorLedgerController } from './simulator-ledger.controller';
+import { SimulatorLedgerService } from './simulator-ledger.service';
+import { SimulatorLedgerStore } from './simulator-ledger.store';
 import { SimulatorOAuthController } from './simulator-oauth.controller';
 import { SimulatorReplySender } from './simulator-reply.sender';
+import { SimulatorResultSender } from './simulator-result.sender';
 import { SimulatorSettings } from './simulator-settings';
 import { SimulatorStkController } from './simulator-stk.controller';
 import { SimulatorStkService } from './simulator-stk.service';
@@ -14,7 +19,7 @@ import { SimulatorTransactionStore } from './simulator-transaction.store';
 
 @Module({
   // The fallback goes last: it matches every path under /simulator.
-  controllers: [SimulatorOAuthController, SimulatorStkController, SimulatorAdminController, SimulatorFallbackController],
+  controllers: [SimulatorOAuthController, SimulatorStkController, SimulatorLedgerController, SimulatorAdminController, SimulatorFallbackController],
   providers: [
     SimulatorSettings,
     SimulatorTokenStore,
@@ -22,6 +27,10 @@ import { SimulatorTransactionStore } from './simulator-transaction.store';
     SimulatorCallbackSender,
     SimulatorReplySender,
     SimulatorStkService,
+    SimulatorCertificateStore,
+    SimulatorLedgerStore,
+    SimulatorResultSender,
+    SimulatorLedgerService,
   ],
 })
 export class SimulatorModule {}

@@ -1,7 +1,8 @@
 // Runs before the body is even parsed: the secret path token (constant-time) and the optional
 // source allowlist. A wrong token looks exactly like an unknown route. Mounted by PaymentsHttpModule
-// on the callback path, so every process that serves the callback route also gates it, and no
-// process that does not serve it has the gate to forget.
+// on the callback path (and by LedgerHttpModule on the Daraja results path, whose token is followed
+// by the result's kind), so every process that serves such a route also gates it, and no process
+// that does not serve it has the gate to forget.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
@@ -39,27 +40,36 @@ function safeDecode(segment: string): string {
 }
 
 /** Routing ignores case (Express's default), so the gate must too, or `/API/STK-CALLBACK/…` slips by. */
-export function isCallbackPath(url: string): boolean {
-  return url.slice(0, CALLBACK_PATH_PREFIX.length).toLowerCase() === CALLBACK_PATH_PREFIX;
+export function isCallbackPath(url: string, prefix: string = CALLBACK_PATH_PREFIX): boolean {
+  return url.slice(0, prefix.length).toLowerCase() === prefix;
 }
 
-/** The path after CALLBACK_PATH_PREFIX, from the original URL: independent of where it is mounted. */
-function pathAfterPrefix(req: Request): string {
+/** The path after the prefix, from the original URL: independent of where it is mounted. */
+function pathAfterPrefix(req: Request, prefix: string): string {
   const url = req.originalUrl ?? req.url;
   const query = url.indexOf('?');
   const path = query >= 0 ? url.slice(0, query) : url;
-  return isCallbackPath(path) ? path.slice(CALLBACK_PATH_PREFIX.length) : path;
+  return isCallbackPath(path, prefix) ? path.slice(prefix.length) : path;
 }
 
-export function createCallbackGate(mpesa: MpesaConfig) {
+export interface CallbackGateOptions {
+  /** lower-case path the gate is mounted on; CALLBACK_PATH_PREFIX by default */
+  prefix?: string;
+  /** path segments the route has after the token (the results route's `:kind`); 0 by default */
+  segmentsAfterToken?: number;
+}
+
+export function createCallbackGate(mpesa: MpesaConfig, options: CallbackGateOptions = {}) {
+  const prefix = options.prefix ?? CALLBACK_PATH_PREFIX;
+  const segmentCount = 1 + (options.segmentsAfterToken ?? 0);
   const expected = digest(mpesa.callbackToken);
   const allowlist = buildAllowlist(mpesa.callbackAllowedIps);
 
   return (req: Request, res: Response, next: NextFunction): void => {
-    const segments = pathAfterPrefix(req).split('/').filter(Boolean);
-    const presented = segments.length === 1 ? safeDecode(segments[0]) : '';
+    const segments = pathAfterPrefix(req, prefix).split('/').filter(Boolean);
+    const presented = segments.length === segmentCount ? safeDecode(segments[0]) : '';
     if (!timingSafeEqual(digest(presented), expected)) {
-      res.status(404).json({ statusCode: 404, code: 'NOT_FOUND', message: `Cannot ${req.method} ${CALLBACK_PATH_PREFIX}` });
+      res.status(404).json({ statusCode: 404, code: 'NOT_FOUND', message: `Cannot ${req.method} ${prefix}` });
       return;
     }
     if (allowlist) {

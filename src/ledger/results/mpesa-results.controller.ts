@@ -1,0 +1,65 @@
+// POST /api/mpesa/results/:token/:kind. The gate middleware (LedgerHttpModule) has already checked
+// the token and source; here the kind and the body are checked, and the body is stored and answered.
+// Applying a stored result to its receipt is a later step (issue 16): this only keeps it.
+import { Controller, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { PublicRoute } from '../../auth/auth.decorators';
+import { DomainError } from '../../common/domain-error';
+import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { RESULT_KINDS, type ResultKind } from '../../config/app-config';
+import { resultIdentifiers } from '../../mpesa/daraja-result.parser';
+import { CALLBACK_ACCEPTED } from '../../payments/callbacks/stk-callback.controller';
+import { normaliseAddress } from '../../payments/callbacks/callback-gate.middleware';
+import { StkCallbackAcceptedResponse } from '../../payments/dtos/stk-callback.response';
+import { MPESA_RESULT_EXAMPLES, MpesaResultRequest } from './mpesa-result.request';
+import { MpesaResultsIngestionService } from './mpesa-results-ingestion.service';
+
+export const RESULTS_PATH_PREFIX = '/api/mpesa/results';
+
+@ApiTags('M-Pesa callback')
+@Controller('api/mpesa/results')
+@PublicRoute()
+export class MpesaResultsController {
+  constructor(private readonly ingestion: MpesaResultsIngestionService) {}
+
+  @Post(':token/:kind')
+  @HttpCode(200)
+  @ApiParam({ name: 'token', description: 'The secret `MPESA_CALLBACK_TOKEN`; a wrong token answers 404 and stores nothing.', example: 'dev-callback-token' })
+  @ApiParam({ name: 'kind', enum: RESULT_KINDS, description: 'Which request the result answers; any other value answers 404.' })
+  @ApiQuery({ name: 'timeout', required: false, enum: ['queue'], description: 'Set on the QueueTimeOutURL the service gives Daraja: the request timed out in Daraja\'s queue.' })
+  @ApiBody({ type: MpesaResultRequest, description: "Daraja's Result, exactly as Daraja sends it.", examples: MPESA_RESULT_EXAMPLES })
+  @ApiEndpoint({
+    summary: 'Receive a Daraja Transaction Status or Reversal result',
+    description:
+      'Called by Safaricom Daraja, not by clients: the ResultURL and QueueTimeOutURL of the service\'s Transaction Status ' +
+      'and Reversal requests. Guarded exactly like the STK callback: the token and, when `MPESA_CALLBACK_ALLOWED_IPS` is ' +
+      'set, the source address are checked before the body is read (a refused address answers 403). A body that is not ' +
+      'JSON or whose `Result` has neither `ConversationID` nor `OriginatorConversationID` answers 400; any other is stored ' +
+      'and answered at once, whatever it says. The same result delivered again is stored once.',
+    access: 'public',
+    jsonBody: true,
+    success: { status: 200, description: 'Stored; Daraja need not send it again.', type: StkCallbackAcceptedResponse },
+    errors: ['FORBIDDEN', 'NOT_FOUND'],
+  })
+  async receive(@Param('kind') kind: string, @Query('timeout') timeout: unknown, @Req() req: Request & { rawBody?: Buffer }): Promise<typeof CALLBACK_ACCEPTED> {
+    if (!(RESULT_KINDS as readonly string[]).includes(kind)) throw new DomainError('NOT_FOUND', `Cannot POST ${RESULTS_PATH_PREFIX}`);
+    const body: unknown = req.body;
+    const ids = req.is('application/json') ? resultIdentifiers(body) : null;
+    if (!ids) {
+      throw new DomainError('VALIDATION_FAILED', 'Result body must be JSON with Result.ConversationID or Result.OriginatorConversationID', {
+        fields: [{ field: 'Result.ConversationID', messages: ['is required (or Result.OriginatorConversationID)'] }],
+      });
+    }
+    await this.ingestion.store({
+      kind: kind as ResultKind,
+      rawBody: req.rawBody ? req.rawBody.toString('utf8') : JSON.stringify(body),
+      body,
+      conversationId: ids.conversationId,
+      originatorConversationId: ids.originatorConversationId,
+      sourceIp: normaliseAddress(req.ip ?? req.socket.remoteAddress),
+      queueTimeout: timeout === 'queue',
+    });
+    return CALLBACK_ACCEPTED;
+  }
+}
