@@ -157,6 +157,9 @@ export class CallbackApplicationService implements OnModuleInit {
       const money = { receipt: verdict.receipt, amount: verdict.amount, phone: verdict.phoneNumber ? maskPhoneNumber(verdict.phoneNumber) : null, checkoutRequestId: verdict.checkoutRequestId };
       const fallback = change.toState === 'dismissed' || change.toState === 'unmatched' ? 'Money M-Pesa reported is on no payment' : 'Callback kept for review';
       this.logger.warn({ callbackId: callback.id, paymentId, state, note, ...money, receiptState: change.toState }, message ?? fallback);
+    } else if (state === 'review' && callback.state !== state) {
+      // Its receipt was already so (or applied to a payment): the person already has it in view.
+      this.logger.log({ callbackId: callback.id, paymentId, state, note, receipt: verdict.receipt }, 'Callback kept for review; its receipt was already recorded');
     } else if (state === 'applied' && message) {
       this.logger.log({ callbackId: callback.id, paymentId, note }, message);
     }
