@@ -185,6 +185,20 @@ describe('Receipts', () => {
     expect((await http().post(`/api/referrals/${referralId}/payments`, {})).status).toBe(202);
   });
 
+  it('keeps a masked phone as null and an odd TransactionDate as received', async () => {
+    const receipt = receiptNo('RODD');
+    const checkoutRequestId = `ws_CO_ISSUED_${receipt}`;
+    issued.add(checkoutRequestId);
+    const body = successCallback(checkoutRequestId, 777, '254712700020', receipt);
+    const items = body.Body.stkCallback.CallbackMetadata.Item as { Name: string; Value?: unknown }[];
+    for (const item of items) {
+      if (item.Name === 'PhoneNumber') item.Value = '2547*****020';
+      if (item.Name === 'TransactionDate') item.Value = '21/11/2026 10:21:15';
+    }
+    await post(body);
+    expect(await receiptIn(receipt, 'unmatched')).toMatchObject({ phoneNumber: null, paidAt: '21/11/2026 10:21:15', amount: 777, reason: expect.stringMatching(/masked/) });
+  });
+
   it('answers 409 RECEIPT_UNDER_REVIEW to retries while such a receipt waits; attaching it to a payment a failure callback failed is refused by the rules', async () => {
     const phone = '254712700004';
     const { referralId, payment } = await accepted(phone);
