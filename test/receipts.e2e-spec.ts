@@ -155,8 +155,21 @@ describe('Receipts', () => {
     expect(found).toMatchObject({ state: 'unmatched', phoneNumber: phone, paymentId: null, amount: AMOUNT, reason: expect.stringMatching(/no push of this phone and amount/) });
     expect((await stats()).reviewAmount).toBe(before.reviewAmount + AMOUNT);
 
-    // The automatic push: the referral moves, no payment starts, and the receipt says which referral it holds up.
-    const referralId = await referralAwaitingPayment('0712700002');
+    // The automatic push: the referral moves, no payment starts, and the receipt (and one warning line) say which referral it holds up.
+    const withheld = jest.spyOn(Logger.prototype, 'warn');
+    let referralId: string;
+    try {
+      referralId = await referralAwaitingPayment('0712700002');
+      const lines = await waitFor(async () => {
+        const found = withheld.mock.calls.filter(([detail]) => (detail as { referralId?: string }).referralId === referralId);
+        return found.length > 0 ? found : null;
+      }, 'the withheld-push warning');
+      expect(lines).toHaveLength(1);
+      expect(lines[0][0]).toMatchObject({ receipt, phone: '*********002', receiptState: 'unmatched' });
+      expect(JSON.stringify(withheld.mock.calls)).not.toContain(phone);
+    } finally {
+      withheld.mockRestore();
+    }
     expect((await http().get(`/api/referrals/${referralId}`)).body).toMatchObject({ status: 'pending-payment', stkSentCount: 0 });
     expect(await flow.paymentsOf(referralId)).toEqual([]);
     expect((await getReceipt(receipt)).events).toEqual(
