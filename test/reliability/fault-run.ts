@@ -76,7 +76,7 @@ export interface RunReport {
     /** the clients' own requests, and how many of them had to be retried (503 or no answer) */
     loadRequests: number;
     loadRequestsRetried: number;
-    /** payment requests refused 409 RECEIPT_UNDER_REVIEW (a twin's money waits for an admin) */
+    /** payments not started, 409 RECEIPT_UNDER_REVIEW or the automatic push withheld: a twin's money waits for an admin */
     refusedReceiptUnderReview: number;
   };
   verdict: Verdict;
@@ -406,6 +406,8 @@ export async function runFaults(profile: Profile, options: { command: string; lo
     );
     const truth = (await call<GroundTruth>(api1Url, 'GET', '/simulator/transactions', { key: null, timeoutMs: 30_000 })).body;
     const receipts = await sql<ReceiptRow>(`SELECT receipt, state, payment_id AS "paymentId" FROM receipts`);
+    // Entering pending-payment while such a receipt waits sends no push (the referral moves, no payment starts).
+    const [{ withheld }] = await sql<{ withheld: number }>(`SELECT count(*)::int AS withheld FROM receipt_events WHERE type = 'payment-withheld'`);
     const from = new Date(started - 60_000);
     from.setUTCSeconds(0, 0);
     from.setUTCMinutes(from.getUTCMinutes() - 7); // a range starting inside an hour
@@ -448,7 +450,7 @@ export async function runFaults(profile: Profile, options: { command: string; lo
         indeterminatePushes: Object.fromEntries(indeterminate.map((r) => [r.reason, r.n])),
         loadRequests,
         loadRequestsRetried,
-        refusedReceiptUnderReview,
+        refusedReceiptUnderReview: refusedReceiptUnderReview + withheld,
       },
       verdict,
       probes: probeResults,
@@ -499,7 +501,7 @@ export function formatReport(r: RunReport): string {
     row(`  ${e.kind} ${e.target} at ${e.atS} s`, `down ${e.downS} s${e.recoveryMs !== undefined ? `, all ready ${e.recoveryMs} ms after` : ''}${e.sendsInFlight !== undefined ? `, ${e.sendsInFlight} sends in flight` : ''}`);
   }
   row('client requests (retried after 503/timeout)', `${r.infrastructure.loadRequests} (${r.infrastructure.loadRequestsRetried})`);
-  row('payment requests refused: RECEIPT_UNDER_REVIEW', r.infrastructure.refusedReceiptUnderReview);
+  row('payments not started: a receipt of that phone and amount under review', r.infrastructure.refusedReceiptUnderReview);
   lines.push('Outcomes:');
   const o = r.verdict.observed;
   row('completed / failed / pending', `${o.completed} / ${o.failed} / ${o.pending}`);
