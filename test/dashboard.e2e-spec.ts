@@ -1,12 +1,16 @@
 // The payments dashboard in a real browser (Debian's Chromium through playwright-core): it shows
 // the stats, the chart of the last 30 days and 48 hours, the pending payments with their patients,
-// updates live when a payment completes, and refuses a wrong key.
+// the money to review (attached and dismissed in place), updates live when a payment completes,
+// and refuses a wrong key.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // Page code is passed as strings: the test project is compiled without the DOM types.
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DarajaClient } from '../src/mpesa/daraja.client';
+import { DEV_CALLBACK_PATH, successCallback } from './support/callbacks';
 import { paymentFlow } from './support/payment-flow';
+import { waitFor } from './support/wait-for';
 import { ADMIN_KEY, STAFF_KEY, startTestApp, TestApp } from './support/test-app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -31,7 +35,8 @@ describe('Payments dashboard (/dashboard)', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium`);
     t = await startTestApp({
       role: 'all',
-      env: { SIMULATOR_CALLBACK_DELAY_MS: '1500', RECONCILE_FIRST_QUERY_S: '3600', SSE_HEARTBEAT_MS: '1000' },
+      // Sweeps every second: a callback no push of ours was answered with is confirmed (STK Push Query) at once.
+      env: { SIMULATOR_CALLBACK_DELAY_MS: '1500', RECONCILE_FIRST_QUERY_S: '3600', RECONCILE_INTERVAL_S: '1', SSE_HEARTBEAT_MS: '1000' },
     });
     flow = paymentFlow(t);
     profile = mkdtempSync(join(tmpdir(), 'rp-dashboard-chromium-'));
@@ -168,6 +173,70 @@ describe('Payments dashboard (/dashboard)', () => {
     expect(await failed.textContent()).toContain('HTTP 500');
     await page.close();
     await t.dataSource.query('DELETE FROM webhook_endpoints WHERE id = $1', [endpoint.id]);
+  });
+
+  it('lists the money to review and resolves it in place: a refusal shown in its row, attach completes the payment, dismiss takes a reason', async () => {
+    // 254700000201: the simulator never calls back for this phone, so the test plays the callbacks.
+    const phone = '254700000201';
+    const amount = 4321;
+    const referralId = await flow.referralInPendingPayment(phone, { amount, patientName: 'Akinyi Mwangi' });
+    const payment = await waitFor(async () => {
+      const p = await flow.onlyPayment(referralId);
+      return p.stkRequestId ? p : null;
+    }, 'the push to be accepted');
+    // Money M-Pesa took under CheckoutRequestIDs Daraja issued but no push of ours received (another
+    // till's push, say): confirmed by an STK Push Query, and no payment could have sent them.
+    const daraja = t.app.get(DarajaClient);
+    const foreignPush = async (): Promise<string> => {
+      const answer = await daraja.stkPush({ phoneNumber: phone, amount, accountReference: 'ELSEWHERE', transactionDesc: 'Fee', callbackUrl: 'http://127.0.0.1:9/elsewhere' });
+      if (answer.kind !== 'accepted') throw new Error(`the simulator refused the push: ${JSON.stringify(answer)}`);
+      return answer.checkoutRequestId;
+    };
+    const receipts = ['RDASH00001', 'RDASH00002'];
+    for (const receipt of receipts) {
+      await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(await foreignPush(), amount, phone, receipt)).expect(200);
+    }
+    const stateOf = async (receipt: string) => (await flow.http.get(`/api/receipts/${receipt}`, 'admin')).body.state as string;
+    for (const receipt of receipts) await waitFor(async () => (await stateOf(receipt)) === 'unmatched', `${receipt} to be unmatched`, 20_000);
+
+    const page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await expectText(page, '#stat-review', 'KES 8,642');
+    await expectText(page, '#stat-refund-due', 'KES 0');
+    const row = (receipt: string) => page.locator(`#receipt-list [data-receipt="${receipt}"]`);
+    await row(receipts[0]).waitFor();
+    expect(await row(receipts[0]).textContent()).toContain('KES 4,321');
+    expect(await row(receipts[0]).locator('.badge').textContent()).toBe('unmatched');
+    expect(await row(receipts[0]).locator('.reason').textContent()).toMatch(/no push of this phone and amount/);
+
+    // A payment id that names no payment: refused, the refusal in the row, nothing changes.
+    await row(receipts[0]).locator('.resolve-payment').fill('00000000-0000-4000-8000-000000000000');
+    await row(receipts[0]).locator('.resolve-reason').fill('typed the wrong id');
+    await row(receipts[0]).locator('button[type="submit"]').click();
+    await row(receipts[0]).locator('.resolve-error').waitFor({ state: 'visible' });
+    expect(await row(receipts[0]).locator('.resolve-error').textContent()).toMatch(/^NOT_FOUND: /);
+    expect(await stateOf(receipts[0])).toBe('unmatched');
+
+    // Attach: the payment completes as a success callback would complete it, and the referral is paid.
+    await row(receipts[0]).locator('.resolve-payment').fill(payment.id);
+    await row(receipts[0]).locator('.resolve-reason').fill('patient showed the M-Pesa SMS');
+    await row(receipts[0]).locator('button[type="submit"]').click();
+    await row(receipts[0]).waitFor({ state: 'detached' });
+    await expectText(page, '#stat-review', 'KES 4,321');
+    expect(await flow.payment(payment.id)).toMatchObject({ status: 'completed', mpesaTransactionId: receipts[0] });
+    expect((await flow.http.get(`/api/referrals/${referralId}`)).body.status).toBe('paid');
+    expect((await flow.http.get(`/api/receipts/${receipts[0]}`, 'admin')).body).toMatchObject({ state: 'applied', paymentId: payment.id, reason: 'patient showed the M-Pesa SMS', resolvedBy: 'admin' });
+
+    // Dismiss, with a reason: the list is empty and nothing is left to review.
+    await row(receipts[1]).locator('.resolve-action').selectOption('dismiss');
+    expect(await row(receipts[1]).locator('.resolve-payment').isHidden()).toBe(true);
+    await row(receipts[1]).locator('.resolve-reason').fill('refunded by the clinic in cash');
+    await row(receipts[1]).locator('button[type="submit"]').click();
+    await row(receipts[1]).waitFor({ state: 'detached' });
+    await page.locator('#receipt-empty').waitFor({ state: 'visible' });
+    await expectText(page, '#stat-review', 'KES 0');
+    expect((await flow.http.get(`/api/receipts/${receipts[1]}`, 'admin')).body).toMatchObject({ state: 'dismissed', reason: 'refunded by the clinic in cash' });
+    await page.close();
   });
 
   it('updates live, without reloading, when a payment completes', async () => {

@@ -1,7 +1,7 @@
 // The simulator's Daraja checks and answers, seen as raw HTTP (the client never sends most of these).
 import { stkCredentials } from '../../src/mpesa/stk-password';
 import type { JsonBody } from './support/callback-receiver';
-import { startSimulatorHarness, SimulatorHarness } from './support/simulator-harness';
+import { sleep, startSimulatorHarness, SimulatorHarness } from './support/simulator-harness';
 
 let h: SimulatorHarness;
 let token: string;
@@ -174,6 +174,24 @@ describe('STK Push Query answers', () => {
       body: { ResponseCode: '0', ResultCode: '4999', ResultDesc: 'The transaction is still under processing' },
     });
     expect((await h.groundTruth()).queriesByCheckoutRequestId).toEqual({ [slow500]: 1, [slow4999]: 1 });
+  });
+
+  it('says 1032 "cancelled" to queries for a paid composed-7 number, whose late callback then brings the receipt', async () => {
+    const phone = '254700100701';
+    const { body: accepted } = await push(pushBody({ PartyA: phone, PhoneNumber: phone }));
+    await sleep(300); // final after the normal delay (100 ms); its callback comes only after the late delay (1 s)
+    expect((await query(accepted.CheckoutRequestID)).body).toMatchObject({ ResultCode: '1032', ResultDesc: 'Request cancelled by user' });
+    expect(h.callbacks.for(accepted.CheckoutRequestID)).toEqual([]);
+    const [callback] = await h.callbacks.waitFor(accepted.CheckoutRequestID);
+    expect(callback.body.Body.stkCallback).toMatchObject({ ResultCode: 0, CallbackMetadata: { Item: expect.arrayContaining([{ Name: 'MpesaReceiptNumber', Value: expect.stringMatching(/^[A-Z0-9]{10}$/) }]) } });
+  });
+
+  it('keeps a composed-8 prompt "processing" until the payment expiry has passed', async () => {
+    const phone = '254700100801';
+    const { body: accepted } = await push(pushBody({ PartyA: phone, PhoneNumber: phone }));
+    await sleep(1200); // past the late delay too: only PAYMENT_EXPIRY_S + 5 s ends it
+    expect(await query(accepted.CheckoutRequestID)).toEqual({ status: 500, body: envelope('500.001.1001', 'The transaction is being processed') });
+    expect(h.callbacks.for(accepted.CheckoutRequestID)).toEqual([]);
   });
 
   it('answers 400 Invalid CheckoutRequestID for an unknown id and checks its own fields', async () => {

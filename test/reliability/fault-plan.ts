@@ -1,9 +1,20 @@
 // Which payment meets which fault: exact shares of the run, shuffled with a seeded generator so a
 // run can be repeated. Each payment gets a composed simulator number (2547001RSFxx, see
 // src/mpesa/simulator/simulator-scenarios.ts) and an amount of its own, so phone and amount are
-// unique together (what matching a callback to a push whose answer was lost relies on).
+// unique together (what matching a callback to a push whose answer was lost relies on), except for
+// a share of twins: a referral that shares its phone and amount with the one before it (a patient
+// with two referrals, one phone paying for a family), where no such guess may be made.
 
-export type PushFault = 'none' | 'callback-lost' | 'callback-doubled' | 'callback-before-answer' | 'answer-lost';
+export type PushFault =
+  | 'none'
+  | 'callback-lost'
+  | 'callback-doubled'
+  | 'callback-before-answer'
+  | 'answer-lost'
+  /** the status query says 1032 "cancelled" though the customer paid; the success callback comes late */
+  | 'query-says-cancelled'
+  /** the prompt outlives PAYMENT_EXPIRY_S: the success callback comes after the payment expired */
+  | 'callback-after-expiry';
 
 /** F digit of the composed number. */
 const FAULT_DIGIT: Record<PushFault, string> = {
@@ -12,12 +23,23 @@ const FAULT_DIGIT: Record<PushFault, string> = {
   'callback-doubled': '2',
   'callback-before-answer': '4',
   'answer-lost': '5',
+  'query-says-cancelled': '7',
+  'callback-after-expiry': '8',
 };
 
 /** Shares of the payments, as the issue asks: pushes first refused with spike arrest, and one fault each. */
 export const SHARES = {
   spikeArrest: 0.2,
-  faults: { 'callback-lost': 0.1, 'callback-doubled': 0.1, 'callback-before-answer': 0.05, 'answer-lost': 0.05 } as Record<Exclude<PushFault, 'none'>, number>,
+  faults: {
+    'callback-lost': 0.1,
+    'callback-doubled': 0.1,
+    'callback-before-answer': 0.05,
+    'answer-lost': 0.05,
+    'query-says-cancelled': 0.03,
+    'callback-after-expiry': 0.03,
+  } as Record<Exclude<PushFault, 'none'>, number>,
+  /** referrals with the same phone and amount as the referral before them (faults and answers alike) */
+  twins: 0.1,
   /** customers who do not pay (the R digit 1-9: insufficient funds, cancelled, unreachable, ...) */
   declined: 0.25,
 };
@@ -31,6 +53,8 @@ export interface PlannedPayment {
   fault: PushFault;
   /** 0 pays; 1-9 the failure numbers 101-109 */
   resultDigit: number;
+  /** the payment whose phone and amount (and so scenario) this one shares, or null */
+  twinOf: number | null;
 }
 
 /** mulberry32: small, fast, good enough to shuffle test cases reproducibly. */
@@ -62,19 +86,29 @@ function dealt<T>(count: number, shares: [T, number][], fallback: T, random: () 
   return shuffled(labels.slice(0, count), random);
 }
 
-export function planPayments(count: number, seed: number): PlannedPayment[] {
+/** Payments from `twinsBefore` on are never twins (the run's spares for its probes). */
+export function planPayments(count: number, seed: number, twinsBefore = count): PlannedPayment[] {
   const random = seededRandom(seed);
   const faults = dealt<PushFault>(count, Object.entries(SHARES.faults) as [PushFault, number][], 'none', random);
   const spiked = dealt<boolean>(count, [[true, SHARES.spikeArrest]], false, random);
   const declined = dealt<boolean>(count, [[true, SHARES.declined]], false, random);
-  return Array.from({ length: count }, (_, index) => {
+  const twinned = dealt<boolean>(count, [[true, SHARES.twins]], false, random);
+  const plan: PlannedPayment[] = [];
+  for (let index = 0; index < count; index++) {
+    const before = plan[index - 1];
+    // A twin copies the one before it, unless that one is a twin itself (pairs, not chains).
+    if (twinned[index] && index < twinsBefore && before && before.twinOf === null) {
+      plan.push({ ...before, index, twinOf: before.index });
+      continue;
+    }
     const spikeArrests = spiked[index] ? 1 + (index % 2) : 0; // once or twice
     const resultDigit = declined[index] ? 1 + Math.floor(random() * 9) : 0;
     const fault = faults[index];
     const phone = `2547001${resultDigit}${spikeArrests}${FAULT_DIGIT[fault]}${String(index % 100).padStart(2, '0')}`;
-    // Unique per payment: with the phone, a lost push answer's callback matches exactly one payment.
-    return { index, phone, amount: 10 + index, spikeArrests, fault, resultDigit };
-  });
+    // Unique per payment but for twins: with the phone, a lost push answer's callback matches exactly one payment.
+    plan.push({ index, phone, amount: 10 + index, spikeArrests, fault, resultDigit, twinOf: null });
+  }
+  return plan;
 }
 
 export function countPlan(plan: PlannedPayment[]) {
@@ -86,6 +120,9 @@ export function countPlan(plan: PlannedPayment[]) {
     callbackDoubled: by((p) => p.fault === 'callback-doubled'),
     callbackBeforeAnswer: by((p) => p.fault === 'callback-before-answer'),
     answerLost: by((p) => p.fault === 'answer-lost'),
+    querySaysCancelled: by((p) => p.fault === 'query-says-cancelled'),
+    callbackAfterExpiry: by((p) => p.fault === 'callback-after-expiry'),
+    twins: by((p) => p.twinOf !== null),
     customerDeclines: by((p) => p.resultDigit !== 0),
   };
 }

@@ -11,7 +11,7 @@ import { ADMIN_KEY, API_KEYS, call, callUntilDone, STAFF_KEY } from './http-clie
 import { OutageProbes, ProbeResult } from './outage-probes';
 import { freePort, PrivatePostgres, PrivateRedis } from './private-servers';
 import { ServiceProcess } from './service-processes';
-import { countStats, GroundTruth, PaymentRow, ReferralRow, Stats, Verdict, verify } from './verify';
+import { countStats, GroundTruth, PaymentRow, ReceiptRow, ReferralRow, Stats, Verdict, verify } from './verify';
 
 export interface Profile {
   name: string;
@@ -20,7 +20,7 @@ export interface Profile {
   ratePerS: number;
   /** PAYMENT_EXPIRY_S of the run */
   expiryS: number;
-  /** each cycle: SIGKILL worker 1, restart Redis, SIGKILL worker 2, restart Postgres */
+  /** each cycle: SIGKILL worker 1, restart Redis (empty), restart Redis with its data while pushes wait for answers, SIGKILL worker 2, restart Postgres */
   cycles: number;
   /** how long Redis and Postgres stay down */
   downS: number;
@@ -44,12 +44,12 @@ const CALLBACK_TOKEN = 'faults-run-callback-token';
 const SPARES_PER_REDIS_RESTART = 4;
 
 export interface FaultEvent {
-  kind: 'worker-sigkill' | 'redis-restart' | 'postgres-restart';
+  kind: 'worker-sigkill' | 'redis-restart' | 'redis-restart-with-data' | 'postgres-restart';
   target: string;
   atS: number;
   /** seconds the server was down, or the worker was gone */
   downS: number;
-  /** worker kill: pushes being sent (all workers) at the moment of the kill */
+  /** worker kill, Redis restart with data: pushes being sent (all workers) at that moment */
   sendsInFlight?: number;
   /** milliseconds from the server's return until every process answered /health/ready with 200 */
   recoveryMs?: number;
@@ -66,6 +66,7 @@ export interface RunReport {
     workerProcesses: number;
     workerSigkills: number;
     redisRestarts: number;
+    redisRestartsWithData: number;
     postgresRestarts: number;
     events: FaultEvent[];
     /** pushes found half-sent after a worker was killed */
@@ -75,6 +76,8 @@ export interface RunReport {
     /** the clients' own requests, and how many of them had to be retried (503 or no answer) */
     loadRequests: number;
     loadRequestsRetried: number;
+    /** payments not started, 409 RECEIPT_UNDER_REVIEW or the automatic push withheld: a twin's money waits for an admin */
+    refusedReceiptUnderReview: number;
   };
   verdict: Verdict;
   probes: ProbeResult[];
@@ -168,12 +171,13 @@ export async function runFaults(profile: Profile, options: { command: string; lo
     };
 
     // ---- the payments ----
-    const plan = planPayments(profile.payments + profile.cycles * SPARES_PER_REDIS_RESTART, profile.seed);
+    const plan = planPayments(profile.payments + profile.cycles * SPARES_PER_REDIS_RESTART, profile.seed, profile.payments);
     const loadPlan = plan.slice(0, profile.payments);
     const spares = plan.slice(profile.payments);
     const apis = [api1, api2];
     let loadRequests = 0;
     let loadRequestsRetried = 0;
+    let refusedReceiptUnderReview = 0;
     const counted = async <T>(baseUrl: string, method: string, path: string, opts: Parameters<typeof call>[3]) => {
       const first = await call<T>(baseUrl, method, path, opts);
       loadRequests++;
@@ -194,8 +198,10 @@ export async function runFaults(profile: Profile, options: { command: string; lo
         body: { status: 'pending-payment', stkPhoneNumber: p.phone },
         timeoutMs,
       });
-      // 409 after a retry: the first attempt committed but its answer was lost.
+      // 409 after a retry: the first attempt committed but its answer was lost. Or, for a twin, a
+      // receipt of its phone and amount waits for an admin: no new prompt until it is resolved.
       if (moved.status !== 200 && moved.status !== 409) throw new Error(`pending-payment ${p.index}: ${moved.status} ${JSON.stringify(moved.body)}`);
+      if (moved.status === 409 && (moved.body as unknown as { code?: string })?.code === 'RECEIPT_UNDER_REVIEW') refusedReceiptUnderReview++;
       return moved;
     };
 
@@ -299,6 +305,25 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       await probes.afterRecovery('redis');
       events.push({ kind: 'redis-restart', target: 'redis', atS: at, downS, recoveryMs });
     };
+    // Redis back with every key (a replica promoted, or a restart with persistence) while pushes wait
+    // for Daraja's answer: BullMQ may run a stalled push job again while its first run still waits;
+    // an answer Daraja gave must be stored all the same, and no customer prompted twice.
+    const restartRedisKeepingData = async () => {
+      const aimUntil = Date.now() + 8000;
+      while (Date.now() < aimUntil && (await heldBy(worker1)) + (await heldBy(worker2)) === 0) await sleep(250);
+      const [{ n }] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM payments WHERE push_state = 'sending'`);
+      const at = atS();
+      const down = Date.now();
+      await redis!.stop({ keepData: true });
+      log(`Redis stopped with its data saved (${n} pushes being sent)`);
+      const left = down + profile.downS * 1000 - Date.now();
+      if (left > 0) await sleep(left);
+      await redis!.start();
+      const downS = Math.round((Date.now() - down) / 100) / 10;
+      const recoveryMs = await waitForRecovery();
+      log(`Redis back with its data after ${downS} s; every process ready ${recoveryMs} ms later`);
+      events.push({ kind: 'redis-restart-with-data', target: 'redis', atS: at, downS, recoveryMs, sendsInFlight: n });
+    };
     const restartPostgres = async () => {
       const at = atS();
       const down = Date.now();
@@ -321,6 +346,8 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       await killWorker(worker1);
       await waitUntil(at(0.35));
       await restartRedis();
+      await waitUntil(at(0.45));
+      await restartRedisKeepingData();
       await waitUntil(at(0.55));
       await killWorker(worker2);
       await waitUntil(at(0.75));
@@ -349,6 +376,13 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       }
       await sleep(2000);
     }
+    // Callbacks that came after the last payments expired (late money): stored and applied, or set aside.
+    const callbacksDeadline = Date.now() + 30_000;
+    for (let quiet = 0; quiet < 2 && Date.now() < callbacksDeadline; ) {
+      const [{ open }] = await sql<{ open: number }>(`SELECT count(*)::int AS open FROM mpesa_callbacks WHERE state = 'received'`);
+      quiet = open === 0 ? quiet + 1 : 0;
+      await sleep(1000);
+    }
     // Past the expiry of the last payment too, so "none pending past expiry" is a real question.
     const pastExpiry = new Date(last).getTime() + profile.expiryS * 1000 + 3000 - Date.now();
     if (pastExpiry > 0) {
@@ -371,6 +405,9 @@ export async function runFaults(profile: Profile, options: { command: string; lo
          FROM referrals r`,
     );
     const truth = (await call<GroundTruth>(api1Url, 'GET', '/simulator/transactions', { key: null, timeoutMs: 30_000 })).body;
+    const receipts = await sql<ReceiptRow>(`SELECT receipt, state, payment_id AS "paymentId" FROM receipts`);
+    // Entering pending-payment while such a receipt waits sends no push (the referral moves, no payment starts).
+    const [{ withheld }] = await sql<{ withheld: number }>(`SELECT count(*)::int AS withheld FROM receipt_events WHERE type = 'payment-withheld'`);
     const from = new Date(started - 60_000);
     from.setUTCSeconds(0, 0);
     from.setUTCMinutes(from.getUTCMinutes() - 7); // a range starting inside an hour
@@ -383,7 +420,7 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       const inRange = payments.filter((p) => new Date(p.createdAt) >= from && new Date(p.createdAt) < to);
       stats.push({ label: `${api.spec.name} ${from.toISOString()}..${to.toISOString()}`, answered: ranged.body, counted: countStats(inRange) });
     }
-    const verdict = verify({ payments, referrals, truth, expiryS: profile.expiryS, stats });
+    const verdict = verify({ payments, referrals, truth, receipts, expiryS: profile.expiryS, stats });
     const indeterminate = await sql<{ reason: string; n: number }>(
       `SELECT detail->>'reason' AS reason, count(*)::int AS n FROM payment_events WHERE type = 'push-indeterminate' GROUP BY 1 ORDER BY 2 DESC`,
     );
@@ -406,12 +443,14 @@ export async function runFaults(profile: Profile, options: { command: string; lo
         workerProcesses: 2,
         workerSigkills: events.filter((e) => e.kind === 'worker-sigkill').length,
         redisRestarts: events.filter((e) => e.kind === 'redis-restart').length,
+        redisRestartsWithData: events.filter((e) => e.kind === 'redis-restart-with-data').length,
         postgresRestarts: events.filter((e) => e.kind === 'postgres-restart').length,
         events,
         sendsInterruptedByKill: interrupted,
         indeterminatePushes: Object.fromEntries(indeterminate.map((r) => [r.reason, r.n])),
         loadRequests,
         loadRequestsRetried,
+        refusedReceiptUnderReview: refusedReceiptUnderReview + withheld,
       },
       verdict,
       probes: probeResults,
@@ -448,16 +487,21 @@ export function formatReport(r: RunReport): string {
   row('callbacks doubled', `${r.plan.callbackDoubled} (${r.verdict.observed.doubledCallbacks} sent twice)`);
   row('callbacks before the push answer', r.plan.callbackBeforeAnswer);
   row('push answers never coming', r.plan.answerLost);
+  row('status query says cancelled though paid; callback late', r.plan.querySaysCancelled);
+  row('success callback after the payment expired', r.plan.callbackAfterExpiry);
+  row('referrals sharing phone and amount with another (twins)', r.plan.twins);
   row('customers declining (insufficient funds, cancel, ...)', r.plan.customerDeclines);
   row('API / worker processes', `${r.infrastructure.apiProcesses} / ${r.infrastructure.workerProcesses}`);
   row('worker SIGKILLs (each restarted)', r.infrastructure.workerSigkills);
   row('  sends interrupted mid-request by a kill', r.infrastructure.sendsInterruptedByKill);
   row('Redis restarts (data lost)', r.infrastructure.redisRestarts);
+  row('Redis restarts (data kept, pushes waiting for answers)', r.infrastructure.redisRestartsWithData);
   row('Postgres restarts', r.infrastructure.postgresRestarts);
   for (const e of r.infrastructure.events) {
     row(`  ${e.kind} ${e.target} at ${e.atS} s`, `down ${e.downS} s${e.recoveryMs !== undefined ? `, all ready ${e.recoveryMs} ms after` : ''}${e.sendsInFlight !== undefined ? `, ${e.sendsInFlight} sends in flight` : ''}`);
   }
   row('client requests (retried after 503/timeout)', `${r.infrastructure.loadRequests} (${r.infrastructure.loadRequestsRetried})`);
+  row('payments not started: a receipt of that phone and amount under review', r.infrastructure.refusedReceiptUnderReview);
   lines.push('Outcomes:');
   const o = r.verdict.observed;
   row('completed / failed / pending', `${o.completed} / ${o.failed} / ${o.pending}`);
@@ -467,6 +511,8 @@ export function formatReport(r: RunReport): string {
   row('paid but unlearnable (answer and callback both lost)', o.unlearnable);
   row('callbacks sent / not accepted (server down)', `${o.callbacksSent} / ${o.callbacksNotAccepted}`);
   row('status queries answered by the simulator', o.statusQueries);
+  row('paid, matched to no payment (twins): receipt unmatched', o.paidButUnmatched);
+  row('receipts listed for an admin, by state', JSON.stringify(o.receiptsToReview));
   lines.push(`Outage probes (the expected status; a 503 within ${QUICK_MS} ms, anything else within ${NO_HANG_MS} ms):`);
   for (const p of r.probes) {
     row(`  ${p.ok ? 'ok  ' : 'FAIL'} ${p.phase} ${p.server}: ${p.process} ${p.name}`, `${p.status} in ${p.ms} ms (expected ${p.expected.join('|')})`);

@@ -156,7 +156,11 @@ export class PrivateRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** No persistence: a restart comes back empty, as a Redis without AOF or snapshots would. */
+  /**
+   * No persistence configured: a restart comes back empty, as a Redis without AOF or snapshots
+   * would, unless the stop before it saved a snapshot (stop({ keepData: true })): Redis loads the
+   * dump.rdb it finds in its directory at start.
+   */
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--logfile', ''];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
@@ -170,12 +174,18 @@ export class PrivateRedis {
     }
   }
 
-  async stop(): Promise<void> {
+  /** keepData: SHUTDOWN SAVE, so the next start() comes back with every key; otherwise it comes back empty. */
+  async stop(options: { keepData?: boolean } = {}): Promise<void> {
     const child = this.child;
     if (!child) return;
     this.child = null;
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    rmSync(join(this.dir, 'dump.rdb'), { force: true });
+    if (child.exitCode === null && child.signalCode === null) {
+      if (options.keepData) spawn('redis-cli', ['-p', String(this.port), 'shutdown', 'save'], { stdio: 'ignore' });
+      else child.kill('SIGTERM');
+    }
     await this.exited;
+    if (options.keepData && !existsSync(join(this.dir, 'dump.rdb'))) throw new Error('redis-server stopped without saving its data');
   }
 
   destroySync(): void {

@@ -15,6 +15,16 @@ export interface PaymentRow {
   ageS: number;
 }
 
+/** A receipt as the service's books hold it (CONTRACT.md, "Receipts"). */
+export interface ReceiptRow {
+  receipt: string;
+  state: string;
+  paymentId: string | null;
+}
+
+/** Receipt states that put the money in front of an admin. */
+export const RECEIPT_STATES_TO_REVIEW = ['unmatched', 'review', 'refund-due'];
+
 export interface ReferralRow {
   id: string;
   status: string;
@@ -65,6 +75,15 @@ export interface Verdict {
     statsMismatch: number;
     /** payments that expired without their push ever being sent (the sweeper should have sent it) */
     pushNeverSent: number;
+    /**
+     * a receipt Daraja issued and told the service about (a success callback it accepted) that is on
+     * no payment and not listed as a receipt to review: money that vanished
+     */
+    receiptLost: number;
+    /** a receipt on more than one payment */
+    receiptOnTwoPayments: number;
+    /** a completed payment holding the receipt of another payment's push: a referral paid by another referral's money */
+    paidByAnotherReferralsMoney: number;
   };
   observed: {
     completed: number;
@@ -89,6 +108,10 @@ export interface Verdict {
     callbacksNotAccepted: number;
     doubledCallbacks: number;
     statusQueries: number;
+    /** receipts in front of an admin, by state (unmatched: no payment could be determined) */
+    receiptsToReview: Record<string, number>;
+    /** paid prompts whose success callback the service accepted, matched to no payment (twins): listed for review */
+    paidButUnmatched: number;
   };
   /** a few examples per mismatch kind, for the log */
   examples: Record<string, unknown[]>;
@@ -98,10 +121,11 @@ export function verify(input: {
   payments: PaymentRow[];
   referrals: ReferralRow[];
   truth: GroundTruth;
+  receipts: ReceiptRow[];
   expiryS: number;
   stats: { label: string; answered: Stats; counted: Stats }[];
 }): Verdict {
-  const { payments, referrals, truth, expiryS } = input;
+  const { payments, referrals, truth, receipts, expiryS } = input;
   const examples: Record<string, unknown[]> = {};
   const note = (kind: string, example: unknown) => {
     const list = (examples[kind] ??= []);
@@ -117,6 +141,9 @@ export function verify(input: {
       referralPaidMismatch: 0,
       statsMismatch: 0,
       pushNeverSent: 0,
+      receiptLost: 0,
+      receiptOnTwoPayments: 0,
+      paidByAnotherReferralsMoney: 0,
     },
     observed: {
       completed: 0,
@@ -132,12 +159,16 @@ export function verify(input: {
       callbacksNotAccepted: truth.transactions.reduce((n, t) => n + t.callbacks.filter((c) => c.httpStatus !== 200).length, 0),
       doubledCallbacks: truth.transactions.filter((t) => t.callbacks.length > 1).length,
       statusQueries: truth.transactions.reduce((n, t) => n + t.queryCount, 0),
+      receiptsToReview: {},
+      paidButUnmatched: 0,
     },
     examples,
   };
 
   const byReference = new Map<string, TruthTransaction[]>();
   for (const t of truth.transactions) byReference.set(t.accountReference, [...(byReference.get(t.accountReference) ?? []), t]);
+  const toReview = new Map(receipts.filter((r) => RECEIPT_STATES_TO_REVIEW.includes(r.state)).map((r) => [r.receipt, r]));
+  for (const r of toReview.values()) v.observed.receiptsToReview[r.state] = (v.observed.receiptsToReview[r.state] ?? 0) + 1;
 
   for (const p of payments) {
     v.observed[p.status]++;
@@ -178,7 +209,11 @@ export function verify(input: {
         // The service never learnt the CheckoutRequestID. A success callback it accepted must have
         // been matched by phone and amount; without one nothing could tell it, and expiry is right.
         const successCallbackAccepted = tx.status === 'completed' && tx.callbacks.some((c) => c.httpStatus === 200);
-        expected = successCallbackAccepted ? 'completed' : 'failed';
+        // Unless more than one push could have sent it (twins): then no guess is made, the payment
+        // expires and its receipt waits for an admin (the receipt checks below see that it does).
+        const leftUnmatched = successCallbackAccepted && tx.mpesaReceiptNumber !== null && toReview.get(tx.mpesaReceiptNumber)?.state === 'unmatched';
+        expected = successCallbackAccepted && !leftUnmatched ? 'completed' : 'failed';
+        if (leftUnmatched) v.observed.paidButUnmatched++;
         if (!successCallbackAccepted && tx.status === 'completed') v.observed.unlearnable++;
       } else {
         v.mismatches.wrongFinalStatus++;
@@ -193,6 +228,31 @@ export function verify(input: {
     if (p.status === 'completed' && tx && p.mpesaTransactionId !== null && p.mpesaTransactionId !== tx.mpesaReceiptNumber) {
       v.mismatches.wrongReceipt++;
       note('wrongReceipt', { id: p.id, receipt: p.mpesaTransactionId, truth: tx.mpesaReceiptNumber });
+    }
+  }
+
+  // Every shilling the service was told about: on exactly one payment, that payment's own, or listed for review.
+  const holders = new Map<string, PaymentRow[]>();
+  for (const p of payments) if (p.mpesaTransactionId) holders.set(p.mpesaTransactionId, [...(holders.get(p.mpesaTransactionId) ?? []), p]);
+  const byReceipt = new Map(truth.transactions.filter((t) => t.mpesaReceiptNumber).map((t) => [t.mpesaReceiptNumber as string, t]));
+  for (const t of truth.transactions) {
+    if (t.status !== 'completed' || !t.mpesaReceiptNumber || !t.callbacks.some((c) => c.httpStatus === 200)) continue;
+    const on = holders.get(t.mpesaReceiptNumber) ?? [];
+    if (on.length > 1) {
+      v.mismatches.receiptOnTwoPayments++;
+      note('receiptOnTwoPayments', { receipt: t.mpesaReceiptNumber, payments: on.map((p) => p.id) });
+    } else if (on.length === 0 && !toReview.has(t.mpesaReceiptNumber)) {
+      v.mismatches.receiptLost++;
+      note('receiptLost', { receipt: t.mpesaReceiptNumber, accountReference: t.accountReference, state: receipts.find((r) => r.receipt === t.mpesaReceiptNumber)?.state ?? null });
+    }
+  }
+  for (const [receipt, on] of holders) {
+    const paidBy = byReceipt.get(receipt);
+    for (const p of on) {
+      if (paidBy && paidBy.accountReference !== p.accountReference) {
+        v.mismatches.paidByAnotherReferralsMoney++;
+        note('paidByAnotherReferralsMoney', { id: p.id, accountReference: p.accountReference, receipt, receiptsPush: paidBy.accountReference });
+      }
     }
   }
 

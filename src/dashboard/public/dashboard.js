@@ -1,5 +1,6 @@
-// The payments dashboard: stats, a chart of the last 30 days (or 48 hours), pending payments and a
-// referral's timeline, kept current by the live event stream. No framework, no chart library: the
+// The payments dashboard: stats, a chart of the last 30 days (or 48 hours), pending payments, the
+// money to review (receipts an admin attaches or dismisses) and a referral's timeline, kept current
+// by the live event stream. No framework, no chart library: the
 // chart is a few SVG rectangles and a path. Every value from the API is written with textContent.
 (function () {
   'use strict';
@@ -89,6 +90,27 @@
       });
   }
 
+  /** A change (POST with a JSON body): the error's code and message are what the row shows. */
+  function send(path, body) {
+    return fetch(path, {
+      method: 'POST',
+      headers: { 'X-API-Key': state.key, Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      cache: 'no-store',
+    }).then(function (response) {
+      return response.json().catch(function () { return null; }).then(function (answer) {
+        if (response.status === 401 || response.status === 403) throw new AuthError(response.status, answer && answer.message);
+        if (!response.ok) {
+          var failure = new Error((answer && answer.message) || 'HTTP ' + response.status);
+          failure.status = response.status;
+          failure.code = answer && answer.code;
+          throw failure;
+        }
+        return answer;
+      });
+    });
+  }
+
   function handleFailure(error) {
     if (error instanceof AuthError) askForKey(refusalText(error));
     else console.error(error);
@@ -133,6 +155,9 @@
       $('stat-failed').textContent = stats.failed;
       $('stat-amount').textContent = kes(stats.totalAmount);
       $('stat-rate').textContent = percent(stats.successRate);
+      $('stat-review').textContent = kes(stats.reviewAmount);
+      $('stat-refund-due').textContent = kes(stats.refundDueAmount);
+      $('stat-refunded').textContent = kes(stats.refundedAmount);
       $('stats-updated').textContent = 'updated ' + new Date().toLocaleTimeString();
     });
   }
@@ -140,7 +165,7 @@
   function scheduleStats() {
     // A burst of changes (a push accepted, then its callback) costs one reload.
     clearTimeout(state.statsTimer);
-    state.statsTimer = setTimeout(function () { Promise.all([loadStats(), loadSeries()]).catch(handleFailure); }, 250);
+    state.statsTimer = setTimeout(function () { Promise.all([loadStats(), loadSeries(), loadReceipts()]).catch(handleFailure); }, 250);
   }
 
   // ---- the chart ----
@@ -373,6 +398,108 @@
     askPatients().catch(handleFailure);
   }
 
+  // ---- money to review: receipts unmatched, in review or refund-due ----
+
+  var REVIEW_STATES = ['unmatched', 'review', 'refund-due'];
+  var STATE_WORDS = {
+    unmatched: 'no payment could be determined',
+    review: 'contradicts what the service knows',
+    'refund-due': 'the referral was already paid: the patient paid twice',
+  };
+
+  function loadReceipts() {
+    return Promise.all(REVIEW_STATES.map(function (receiptState) {
+      return api('/api/receipts?state=' + receiptState + '&limit=50').then(function (page) { return page.items; });
+    })).then(function (lists) {
+      var receipts = [].concat.apply([], lists).sort(function (a, b) { return a.createdAt < b.createdAt ? 1 : -1; });
+      renderReceipts(receipts);
+    });
+  }
+
+  function renderReceipts(receipts) {
+    var list = $('receipt-list');
+    // A form being filled in survives a reload: its row is kept when the receipt is still listed.
+    var open = {};
+    Array.prototype.forEach.call(list.children, function (row) {
+      if (row.contains(document.activeElement)) open[row.dataset.receipt] = row;
+    });
+    list.textContent = '';
+    receipts.forEach(function (receipt) {
+      list.appendChild(open[receipt.receipt] || receiptRow(receipt));
+    });
+    $('receipt-empty').hidden = receipts.length > 0;
+  }
+
+  function receiptRow(receipt) {
+    var row = el('li', 'row receipt');
+    row.dataset.receipt = receipt.receipt;
+    row.dataset.state = receipt.state;
+    var main = el('div', 'row-main');
+    main.appendChild(el('span', 'receipt-number', receipt.receipt));
+    main.appendChild(el('span', 'amount', kes(receipt.amount)));
+    main.appendChild(el('span', 'badge ' + (receipt.state === 'refund-due' ? 'failed' : 'pending'), receipt.state));
+    if (receipt.phoneNumber) main.appendChild(el('span', 'phone', receipt.phoneNumber));
+    var meta = el('div', 'row-meta');
+    meta.appendChild(el('span', 'reason', receipt.reason || STATE_WORDS[receipt.state]));
+    meta.appendChild(el('span', null, 'from ' + receipt.source + ', ' + age(receipt.createdAt)));
+    if (receipt.paymentId) meta.appendChild(el('span', 'receipt-payment', 'payment ' + receipt.paymentId));
+    row.appendChild(main);
+    row.appendChild(meta);
+    row.appendChild(resolveForm(receipt));
+    return row;
+  }
+
+  /** Attach to a payment (completing it as a success callback would) or dismiss, with a reason. */
+  function resolveForm(receipt) {
+    var form = el('form', 'resolve inline-row');
+    form.setAttribute('autocomplete', 'off');
+    var action = el('select', 'resolve-action');
+    action.setAttribute('aria-label', 'What to do with receipt ' + receipt.receipt);
+    [['attach', 'Attach to payment'], ['dismiss', 'Dismiss']].forEach(function (option) {
+      var node = el('option', null, option[1]);
+      node.value = option[0];
+      action.appendChild(node);
+    });
+    var paymentId = el('input', 'resolve-payment');
+    paymentId.placeholder = 'payment id';
+    paymentId.setAttribute('aria-label', 'Payment id');
+    paymentId.spellcheck = false;
+    var reason = el('input', 'resolve-reason');
+    reason.placeholder = 'reason (recorded)';
+    reason.setAttribute('aria-label', 'Reason');
+    reason.required = true;
+    var submit = el('button', null, 'Apply');
+    submit.type = 'submit';
+    var message = el('p', 'resolve-error error');
+    message.setAttribute('role', 'alert');
+    message.hidden = true;
+    action.addEventListener('change', function () { paymentId.hidden = action.value !== 'attach'; });
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var body = action.value === 'attach'
+        ? { action: 'attach', paymentId: paymentId.value.trim(), reason: reason.value.trim() }
+        : { action: 'dismiss', reason: reason.value.trim() };
+      submit.disabled = true;
+      message.hidden = true;
+      send('/api/receipts/' + encodeURIComponent(receipt.receipt) + '/resolve', body).then(function () {
+        document.activeElement.blur();
+        return Promise.all([loadReceipts(), loadStats()]);
+      }).catch(function (error) {
+        if (error instanceof AuthError) throw error;
+        message.textContent = (error.code ? error.code + ': ' : '') + error.message;
+        message.hidden = false;
+      }).catch(handleFailure).then(function () { submit.disabled = false; });
+    });
+    var box = el('div', 'resolve-box');
+    form.appendChild(action);
+    form.appendChild(paymentId);
+    form.appendChild(reason);
+    form.appendChild(submit);
+    box.appendChild(form);
+    box.appendChild(message);
+    return box;
+  }
+
   // ---- webhooks ----
 
   function loadWebhooks() {
@@ -594,7 +721,7 @@
   // ---- start-up ----
 
   function clearData() {
-    ['stat-total', 'stat-pending', 'stat-completed', 'stat-failed', 'stat-amount', 'stat-rate'].forEach(function (id) {
+    ['stat-total', 'stat-pending', 'stat-completed', 'stat-failed', 'stat-amount', 'stat-rate', 'stat-review', 'stat-refund-due', 'stat-refunded'].forEach(function (id) {
       $(id).textContent = '–';
     });
     $('stats-updated').textContent = '';
@@ -606,13 +733,14 @@
     state.pendingCursor = null;
     $('pending-list').textContent = '';
     $('webhook-list').textContent = '';
+    $('receipt-list').textContent = '';
     $('timeline').textContent = '';
     $('timeline-message').textContent = '';
     state.referralId = null;
   }
 
   function reloadAll() {
-    return Promise.all([loadStats(), loadSeries(), loadPending(false), loadWebhooks(), loadTimeline()]);
+    return Promise.all([loadStats(), loadSeries(), loadPending(false), loadReceipts(), loadWebhooks(), loadTimeline()]);
   }
 
   function open(key) {
@@ -625,7 +753,7 @@
       $('dashboard').hidden = false;
       $('change-key').hidden = false;
       startStream();
-      return Promise.all([loadSeries(), loadPending(false), loadWebhooks()]);
+      return Promise.all([loadSeries(), loadPending(false), loadReceipts(), loadWebhooks()]);
     });
   }
 
@@ -671,6 +799,10 @@
       }
       showTimeline(id).catch(handleFailure);
     });
+
+    // Money can land on no payment without any payment changing (a callback nobody's push sent):
+    // read the receipts again now and then, as well as on every payment change.
+    setInterval(function () { if (state.key) loadReceipts().catch(handleFailure); }, 30000);
 
     // The ages of pending payments move on by themselves.
     setInterval(function () { if (state.pending.length) renderPending(); }, 30000);

@@ -49,10 +49,12 @@ describe('composed numbers 2547001RSFxx', () => {
     expect(scenarioForPhone('254700100500')).toMatchObject({ name: 'success+answer-never-sent', callback: 'none', answer: 'never' });
     expect(scenarioForPhone('254700190600')).toMatchObject({ resultCode: 8006, answer: 'late' });
     expect(scenarioForPhone('254700100300')).toMatchObject({ callback: 'late' });
+    expect(scenarioForPhone('254700100700')).toMatchObject({ name: 'success+query-says-cancelled+callback-late', queryLiesCancelled: true, callback: 'late', answer: 'none' });
+    expect(scenarioForPhone('254700100800')).toMatchObject({ name: 'success+callback-after-expiry', slowPrompt: true, callback: 'after-expiry', answer: 'none' });
   });
 
   it('leaves every other number as it was', () => {
-    expect(scenarioForPhone('254700100700')).toMatchObject({ name: 'success', refusal: null, callback: 'none' }); // no fault 7
+    expect(scenarioForPhone('254700100900')).toMatchObject({ name: 'success', refusal: null, callback: 'none', queryLiesCancelled: false }); // no fault 9
     expect(scenarioForPhone('254700200000').name).toBe('success');
     expect(scenarioForPhone('254700000501').name).toBe('answer-never-sent');
     expect(scenarioForPhone('254700000312').refusal).toMatchObject({ times: 2 });

@@ -1,7 +1,7 @@
 // Which behaviour a phone number gets. Scenario numbers are 254700000NNN and the composed
 // 2547001RSFxx; every other number succeeds.
 
-export type CallbackFault = 'none' | 'never' | 'twice' | 'late' | 'before-answer';
+export type CallbackFault = 'none' | 'never' | 'twice' | 'late' | 'before-answer' | 'after-expiry';
 export type AnswerFault = 'none' | 'never' | 'late';
 export type ProcessingForm = 'http-500' | 'result-4999';
 
@@ -27,6 +27,11 @@ export interface SimulatorScenario {
   slowPrompt: boolean;
   /** the first STK Query for the transaction is refused with spike arrest */
   firstQueryRefused: boolean;
+  /**
+   * STK Query answers 1032 "cancelled" although the customer paid (the sandbox is known to do this):
+   * only the (late) success callback tells the truth
+   */
+  queryLiesCancelled: boolean;
 }
 
 export const SCENARIO_PREFIX = '254700000';
@@ -43,6 +48,7 @@ const base: SimulatorScenario = {
   processingForm: 'http-500',
   slowPrompt: false,
   firstQueryRefused: false,
+  queryLiesCancelled: false,
 };
 
 const scenario = (code: string, name: string, changes: Partial<SimulatorScenario>): SimulatorScenario => ({ ...base, code, name, ...changes });
@@ -109,7 +115,9 @@ export function refusalScenario(code: string): SimulatorScenario | null {
  * customer's answer (0 pays, 1-9 as the failure numbers 101-109), S spike-arrest refusals before the
  * push is accepted (0 none, 1-9), F one fault (0 none, 1 callback never sent, 2 sent twice, 3 late,
  * 4 before the push's answer, 5 the push's answer never comes, 6 answered after the client's
- * timeout), xx anything (so one combination has a hundred numbers).
+ * timeout, 7 STK Query says 1032 "cancelled" although the customer paid and the callback comes late,
+ * 8 the prompt outlives the service's PAYMENT_EXPIRY_S: queries say "processing" and the callback
+ * comes 5 s after the payment expired), xx anything (so one combination has a hundred numbers).
  */
 export const COMPOSED_PREFIX = '2547001';
 
@@ -121,10 +129,12 @@ const COMPOSED_FAULTS: Record<string, { name: string; changes: Partial<Simulator
   '4': { name: 'callback-before-answer', changes: { callback: 'before-answer' } },
   '5': { name: 'answer-never-sent', changes: { answer: 'never' } },
   '6': { name: 'answer-after-client-timeout', changes: { answer: 'late' } },
+  '7': { name: 'query-says-cancelled+callback-late', changes: { queryLiesCancelled: true, callback: 'late' } },
+  '8': { name: 'callback-after-expiry', changes: { slowPrompt: true, callback: 'after-expiry' } },
 };
 
 export function composedScenario(msisdn: string): SimulatorScenario | null {
-  const match = /^2547001(\d)(\d)([0-6])\d\d$/.exec(msisdn);
+  const match = /^2547001(\d)(\d)([0-8])\d\d$/.exec(msisdn);
   if (!match) return null;
   const [, result, refusals, fault] = match;
   const outcome = result === '0' ? base : (BY_CODE.get(`10${result}`) as SimulatorScenario);

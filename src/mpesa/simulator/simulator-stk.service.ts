@@ -107,6 +107,7 @@ export class SimulatorStkService {
       }
       return darajaError(500, '500.001.1001', 'The transaction is being processed');
     }
+    const lie = scenario.queryLiesCancelled && transaction.resultCode === 0;
     return {
       status: 200,
       body: {
@@ -115,8 +116,8 @@ export class SimulatorStkService {
         MerchantRequestID: transaction.merchantRequestId,
         CheckoutRequestID: transaction.checkoutRequestId,
         // Always a string here, unlike the callback's number.
-        ResultCode: String(transaction.resultCode),
-        ResultDesc: transaction.resultDesc,
+        ResultCode: lie ? '1032' : String(transaction.resultCode),
+        ResultDesc: lie ? 'Request cancelled by user' : transaction.resultDesc,
       },
     };
   }
@@ -124,7 +125,10 @@ export class SimulatorStkService {
   private accept(push: ValidPush, scenario: SimulatorScenario, receivedAt: Date): SimulatorTransaction {
     const delayMs = this.settings.current.callbackDelayMs;
     const lateMs = this.settings.lateDelayMs;
-    const answerDelayMs = scenario.callback === 'before-answer' ? 0 : scenario.slowPrompt ? lateMs : delayMs;
+    // The customer answers after the service gave the payment up: PAYMENT_EXPIRY_S of the same config, and 5 s.
+    const afterExpiryMs = this.config.payments.paymentExpiryS * 1000 + 5000;
+    const answerDelayMs =
+      scenario.callback === 'before-answer' ? 0 : scenario.callback === 'after-expiry' ? afterExpiryMs : scenario.slowPrompt ? lateMs : delayMs;
     const finalAtMs = receivedAt.getTime() + answerDelayMs;
     const paid = scenario.resultCode === 0;
     let checkoutRequestId = newCheckoutRequestId(receivedAt);
@@ -183,6 +187,7 @@ export class SimulatorStkService {
     else if (scenario.callback === 'twice') this.callbacks.schedule(transaction, answerDelayMs, 2);
     // A late callback: the payment is final (the query says so) long before its callback arrives.
     else if (scenario.callback === 'late') this.callbacks.schedule(transaction, lateMs);
+    else if (scenario.callback === 'after-expiry') this.callbacks.schedule(transaction, afterExpiryMs);
     return transaction;
   }
 }

@@ -1,0 +1,74 @@
+// The fault run's judge (verify.ts) on hand-made rows: each money check counts what it should, so a
+// fault run that reports 0 has really looked. Pure: no servers.
+import { GroundTruth, PaymentRow, ReceiptRow, TruthTransaction, verify } from './verify';
+
+const payment = (id: string, changes: Partial<PaymentRow> = {}): PaymentRow => ({
+  id,
+  referralId: `ref-${id}`,
+  phoneNumber: '254700100011',
+  amount: 11,
+  status: 'completed',
+  stkRequestId: `ws_CO_${id}`,
+  mpesaTransactionId: `R${id}`.padEnd(10, '0'),
+  errorMessage: null,
+  accountReference: `PAY${id}`,
+  createdAt: new Date('2026-12-01T00:00:00Z'),
+  ageS: 100,
+  ...changes,
+});
+
+const paid = (id: string, changes: Partial<TruthTransaction> = {}): TruthTransaction => ({
+  checkoutRequestId: `ws_CO_${id}`,
+  accountReference: `PAY${id}`,
+  phoneNumber: '254700100011',
+  amount: 11,
+  status: 'completed',
+  mpesaReceiptNumber: `R${id}`.padEnd(10, '0'),
+  callbacks: [{ httpStatus: 200 }],
+  queryCount: 0,
+  ...changes,
+});
+
+function judge(payments: PaymentRow[], transactions: TruthTransaction[], receipts: ReceiptRow[] = []) {
+  const truth: GroundTruth = { pushes: [], transactions };
+  return verify({ payments, referrals: [], truth, receipts, expiryS: 45, stats: [] });
+}
+
+describe("the fault run's money checks", () => {
+  it('finds nothing wrong when every receipt is on its own payment', () => {
+    const v = judge([payment('1'), payment('2')], [paid('1'), paid('2')]);
+    expect(v.mismatches).toMatchObject({ receiptLost: 0, receiptOnTwoPayments: 0, paidByAnotherReferralsMoney: 0, wrongFinalStatus: 0 });
+  });
+
+  it('counts a receipt the service was told about that is on no payment and not listed for review', () => {
+    const v = judge([payment('1', { status: 'failed', mpesaTransactionId: null, errorMessage: 'Expired' })], [paid('1')]);
+    expect(v.mismatches.receiptLost).toBe(1);
+    // The same money listed for an admin is not lost.
+    const listed = judge([payment('1', { status: 'failed', mpesaTransactionId: null, errorMessage: 'Expired' })], [paid('1')], [{ receipt: 'R100000000', state: 'review', paymentId: null }]);
+    expect(listed.mismatches.receiptLost).toBe(0);
+    expect(listed.observed.receiptsToReview).toEqual({ review: 1 });
+  });
+
+  it("does not count money the service was never told about (its callback was refused): that is the ledger's", () => {
+    const v = judge([payment('1', { status: 'failed', mpesaTransactionId: null, stkRequestId: null, errorMessage: 'Expired' })], [paid('1', { callbacks: [{ httpStatus: null }] })]);
+    expect(v.mismatches.receiptLost).toBe(0);
+    expect(v.observed.unlearnable).toBe(1);
+  });
+
+  it("counts a receipt on two payments, and a referral paid by another referral's money", () => {
+    const v = judge([payment('1'), payment('2', { mpesaTransactionId: 'R100000000' })], [paid('1'), paid('2')]);
+    expect(v.mismatches.receiptOnTwoPayments).toBe(1);
+    expect(v.mismatches.paidByAnotherReferralsMoney).toBe(1);
+    expect(v.mismatches.receiptLost).toBe(1); // and payment 2's own money is nowhere
+  });
+
+  it('expects a twin whose answer was lost to expire when its receipt is left unmatched, and to complete otherwise', () => {
+    const lostAnswer = { stkRequestId: null, status: 'failed' as const, mpesaTransactionId: null, errorMessage: 'Expired' };
+    const unmatched = judge([payment('1', lostAnswer)], [paid('1')], [{ receipt: 'R100000000', state: 'unmatched', paymentId: null }]);
+    expect(unmatched.mismatches.wrongFinalStatus).toBe(0);
+    expect(unmatched.observed.paidButUnmatched).toBe(1);
+    const guessedNothing = judge([payment('1', lostAnswer)], [paid('1')]);
+    expect(guessedNothing.mismatches.wrongFinalStatus).toBe(1);
+    expect(guessedNothing.mismatches.receiptLost).toBe(1);
+  });
+});
