@@ -18,6 +18,11 @@ export type JsonBodyProblem = 'too-deep' | 'unstorable-text' | null;
 /** NUL, or a UTF-16 surrogate that is not half of a pair (with the u flag only those match). */
 const UNSTORABLE = /\u0000|\p{Cs}/u;
 
+/** Whether Postgres can hold the text at all: a path parameter that cannot names no stored row. */
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
+
 /** What is wrong with a parsed JSON value, if anything; iterative, stops at the first problem. */
 export function jsonBodyProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): JsonBodyProblem {
   const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];

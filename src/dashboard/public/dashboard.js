@@ -418,14 +418,15 @@
 
   function renderReceipts(receipts) {
     var list = $('receipt-list');
-    // A form being filled in survives a reload: its row is kept when the receipt is still listed.
-    var open = {};
-    Array.prototype.forEach.call(list.children, function (row) {
-      if (row.contains(document.activeElement)) open[row.dataset.receipt] = row;
-    });
+    // A row whose receipt is unchanged is kept as it is, so a reload (every payment change brings
+    // one) never throws away a form an admin is filling in.
+    var kept = {};
+    Array.prototype.forEach.call(list.children, function (row) { kept[row.dataset.receipt] = row; });
     list.textContent = '';
     receipts.forEach(function (receipt) {
-      list.appendChild(open[receipt.receipt] || receiptRow(receipt));
+      var row = kept[receipt.receipt];
+      var unchanged = row && row.dataset.state === receipt.state && row.dataset.updatedAt === receipt.updatedAt;
+      list.appendChild(unchanged ? row : receiptRow(receipt));
     });
     $('receipt-empty').hidden = receipts.length > 0;
   }
@@ -434,6 +435,7 @@
     var row = el('li', 'row receipt');
     row.dataset.receipt = receipt.receipt;
     row.dataset.state = receipt.state;
+    row.dataset.updatedAt = receipt.updatedAt;
     var main = el('div', 'row-main');
     main.appendChild(el('span', 'receipt-number', receipt.receipt));
     main.appendChild(el('span', 'amount', kes(receipt.amount)));

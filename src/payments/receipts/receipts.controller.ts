@@ -5,6 +5,7 @@ import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
 import { ListReceiptsQuery } from './dtos/list-receipts.query';
 import { ReceiptPageResponse, ReceiptResponse, ReceiptWithEventsResponse } from './dtos/receipt.response';
 import { ResolveReceiptDto } from './dtos/resolve-receipt.dto';
+import { ReceiptNumberPipe } from './receipt-number.pipe';
 import { ReceiptsService } from './receipts.service';
 
 const RECEIPT_PARAM = ApiParam({ name: 'receipt', description: 'The M-Pesa receipt number.', example: 'SGR7HJ2K4L' });
@@ -38,7 +39,7 @@ export class ReceiptsController {
     success: { status: 200, description: 'The receipt and its events.', type: ReceiptWithEventsResponse },
     errors: ['NOT_FOUND'],
   })
-  get(@Param('receipt') receipt: string) {
+  get(@Param('receipt', ReceiptNumberPipe) receipt: string) {
     return this.receipts.get(receipt);
   }
 
@@ -61,7 +62,7 @@ export class ReceiptsController {
     success: { status: 200, description: 'The receipt as it now is.', type: ReceiptResponse },
     errors: ['NOT_FOUND', 'RECEIPT_NOT_RESOLVABLE', 'RECEIPT_NOT_ATTACHABLE', 'RECEIPT_ALREADY_USED'],
   })
-  resolve(@Param('receipt') receipt: string, @Body() dto: ResolveReceiptDto, @CurrentPrincipal() principal: Principal) {
+  resolve(@Param('receipt', ReceiptNumberPipe) receipt: string, @Body() dto: ResolveReceiptDto, @CurrentPrincipal() principal: Principal) {
     return this.receipts.resolve(receipt, dto, principal);
   }
 }
