@@ -34,6 +34,16 @@ export interface PushTarget {
   stkRequestId: string | null;
 }
 
+/** What decidePushAnswer needs: the payment, who else holds the id, whether a callback waits for it. */
+interface AcceptSnapshot {
+  status: PaymentStatus;
+  pushState: PushState;
+  stkRequestId: string | null;
+  referralId: string;
+  holder: string | null;
+  waiting: boolean;
+}
+
 export type ClaimResult = { claimed: true; payment: PushTarget } | { claimed: false; payment: PushTarget | null };
 
 /** What storing Daraja's "accepted" did: the decision (push-answer.ts), or `gone` for a vanished payment. */
@@ -145,34 +155,35 @@ export class PaymentTransitions {
   }
 
   /**
-   * Stores Daraja's "accepted" (decidePushAnswer says what it does): two round trips, a read and a
-   * conditional write, read again should the payment have changed in between. Callbacks that
-   * waited for this answer are applied once it is stored; one that arrives while the write runs
-   * is judged unmatched and matched by the next sweep (applyOpenCallbacks).
+   * Stores Daraja's "accepted" (decidePushAnswer says what it does). First as the claim left the
+   * payment, in one conditional write (re-checked under the row lock, and refused if another
+   * payment holds the id); if the payment changed since, it is read and decided again. Callbacks
+   * that waited for this answer are applied once it is stored; one that arrives while the write
+   * runs is judged unmatched, and matched by the next sweep (applyOpenCallbacks).
    */
-  async accept(payment: { id: string; attempts: number }, ids: { merchantRequestId: string; checkoutRequestId: string }, firstQueryAt: Date): Promise<AcceptResult> {
+  async accept(claimed: PushTarget, ids: { merchantRequestId: string; checkoutRequestId: string }, firstQueryAt: Date): Promise<AcceptResult> {
     const { checkoutRequestId, merchantRequestId } = ids;
-    for (let read = 1; ; read++) {
-      const [current] = await this.run<{ status: PaymentStatus; pushState: PushState; stkRequestId: string | null; referralId: string; holder: string | null; waiting: boolean }>(
-        ACCEPT_READ,
-        [payment.id, checkoutRequestId],
-      );
+    let current: AcceptSnapshot | undefined = { ...claimed, holder: null, waiting: false };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) [current] = await this.run<AcceptSnapshot>(ACCEPT_READ, [claimed.id, checkoutRequestId]);
       if (!current) return { kind: 'gone' };
       const decided = decidePushAnswer(current, checkoutRequestId, current.holder);
-      const detail = { attempt: payment.attempts, checkoutRequestId, merchantRequestId, pushStateBefore: current.pushState };
+      // Known or conflicting as the claim saw it: read what stands now before recording that.
+      if (attempt === 0 && decided.kind !== 'store') continue;
+      const detail = { attempt: claimed.attempts, checkoutRequestId, merchantRequestId, pushStateBefore: current.pushState };
       const announce: CommittedEvent[] = current.waiting ? [{ topic: 'push-answer-stored', event: { checkoutRequestId } }] : [];
       if (decided.kind === 'known') {
         await this.bus.committed(announce);
         return decided;
       }
       if (decided.kind === 'conflict') {
-        await this.run(ACCEPT_CONFLICT, [payment.id, JSON.stringify({ ...detail, note: decided.reason })]);
-        await this.bus.committed([...announce, changed(payment.id, current.referralId, 'push-answer-conflict')]);
+        await this.run(ACCEPT_CONFLICT, [claimed.id, JSON.stringify({ ...detail, note: decided.reason })]);
+        await this.bus.committed([...announce, changed(claimed.id, current.referralId, 'push-answer-conflict')]);
         return decided;
       }
-      if (!checkPush('accept', current.status, current.pushState).allowed) throw new Error(`payment ${payment.id}: accept refused from ${current.status}/${current.pushState}`);
+      if (!checkPush('accept', current.status, current.pushState).allowed) throw new Error(`payment ${claimed.id}: accept refused from ${current.status}/${current.pushState}`);
       const [stored] = await this.run<{ referralId: string | null; waiting: boolean }>(ACCEPT_STORE, [
-        payment.id,
+        claimed.id,
         checkoutRequestId,
         merchantRequestId,
         decided.scheduleQuery,
@@ -186,13 +197,13 @@ export class PaymentTransitions {
       if (stored.referralId !== null) {
         await this.bus.committed([
           ...(stored.waiting ? [{ topic: 'push-answer-stored' as const, event: { checkoutRequestId } }] : []),
-          changed(payment.id, stored.referralId, 'push-accepted'),
+          changed(claimed.id, stored.referralId, 'push-accepted'),
         ]);
         return decided;
       }
-      // Changed between the read and the write (a callback, the sweeper, an admin): decided again.
-      if (read >= 5) throw new Error(`payment ${payment.id} kept changing while its push answer was stored`);
+      // Changed since it was read (a callback, the sweeper, an admin, a holder of the id): decided again.
     }
+    throw new Error(`payment ${claimed.id} kept changing while its push answer was stored`);
   }
 
   /**
