@@ -207,15 +207,12 @@ export class PaymentTransitions {
   }
 
   /**
-   * sending → indeterminate: the prompt may be out, never resent. `answerLost`: its callback may be
-   * here already under an id we never learnt, so matching by phone and amount is asked for.
+   * sending → indeterminate: the prompt may be out, never resent. Its callback may be here already
+   * under an id we never learnt, so matching by phone and amount is asked for (moved or not, as before).
    */
-  async markIndeterminate(paymentId: string, detail: Record<string, unknown>, answerLost = true): Promise<boolean> {
+  async markIndeterminate(paymentId: string, detail: Record<string, unknown>): Promise<boolean> {
     const rows = await this.run<{ referralId: string }>(MARK_INDETERMINATE, [paymentId, JSON.stringify(detail)]);
-    await this.bus.committed([
-      ...(answerLost ? [{ topic: 'push-answer-lost' as const, event: { paymentId } }] : []),
-      ...rows.map((r) => changed(paymentId, r.referralId, 'push-indeterminate')),
-    ]);
+    await this.bus.committed([{ topic: 'push-answer-lost', event: { paymentId } }, ...rows.map((r) => changed(paymentId, r.referralId, 'push-indeterminate'))]);
     return rows.length > 0;
   }
 
@@ -425,11 +422,26 @@ export class PaymentTransitions {
     return rows.length > 0;
   }
 
-  /** One autocommitted statement, prepared once per pooled connection under its name. */
+  /**
+   * One autocommitted statement, prepared once per pooled connection under its name. The client is
+   * checked out by hand, as TypeORM's query runners do, with an 'error' listener for as long as it
+   * is out: pool.query listens only once, and a connection that Postgres terminates mid-query can
+   * emit twice, which with no listener ends the process.
+   */
   private async run<R>(statement: Statement, values: unknown[]): Promise<R[]> {
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const result = await pool.query({ name: statement.name, text: statement.text, values });
-    return result.rows as R[];
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error) => (broken ??= error);
+    client.on('error', onError);
+    try {
+      const result = await client.query({ name: statement.name, text: statement.text, values });
+      return result.rows as R[];
+    } finally {
+      client.removeListener('error', onError);
+      // A broken connection is dropped; one that answered an error (a constraint) keeps its prepared statements.
+      client.release(broken);
+    }
   }
 }
 
