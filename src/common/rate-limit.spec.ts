@@ -5,9 +5,9 @@ class FakeSlotStore implements SlotStore {
   now = 1_000_000;
   private readonly nextFree = new Map<string, number>();
 
-  async reserve(key: string, spacingMs: number) {
+  async reserve(key: string, spacingMs: number, count = 1) {
     const slot = Math.max(this.now, this.nextFree.get(key) ?? 0);
-    this.nextFree.set(key, slot + spacingMs);
+    this.nextFree.set(key, slot + spacingMs * count);
     return { waitMs: slot - this.now, slotAtMs: slot };
   }
 }
@@ -55,5 +55,18 @@ describe('RateLimiter', () => {
     await limiter.acquire();
     await limiter.acquire();
     expect(waits).toEqual([100]);
+  });
+
+  it('at high rates reserves a block of slots in one step, and still hands them out one spacing apart', async () => {
+    const store = new FakeSlotStore();
+    const reserve = jest.spyOn(store, 'reserve');
+    const limiter = new RateLimiter(store, 'k', 1000, async () => undefined);
+    const slots: number[] = [];
+    for (let i = 0; i < 120; i++) slots.push(await limiter.acquire());
+    expect(slots).toEqual(Array.from({ length: 120 }, (_, i) => 1_000_000 + i));
+    expect(reserve).toHaveBeenCalledTimes(3);
+    expect(reserve).toHaveBeenCalledWith('k', 1, 50);
+    // Another limiter on the key gets the slots after the whole reserved block.
+    expect(await new RateLimiter(store, 'k', 1000, async () => undefined).acquire()).toBe(1_000_150);
   });
 });

@@ -6,7 +6,9 @@ import { EntityManager, In } from 'typeorm';
 import { ReferralsService } from '../referrals/referrals.service';
 import { recordPaymentEvents } from './payment-events';
 import { Payment } from './payment.entity';
-import type { PaymentEventSource, PaymentStatus, PushState } from './payment-status';
+import type { PaymentEventSource, PaymentStatus } from './payment-status';
+import { assertStatusChange } from './state/payment-status.machine';
+import { settledPushState } from './state/push-state.machine';
 
 export type PaymentOutcome =
   | { status: 'completed'; resultCode: string | null; resultDesc: string | null; receipt: string | null }
@@ -85,6 +87,7 @@ export class PaymentSettlementService {
     if (settlements.length === 0) return [];
     const ids = settlements.map((s) => s.payment.id);
     if (new Set(ids).size !== ids.length) throw new Error('one settlement per payment per call');
+    for (const { payment, outcome, options } of settlements) assertStatusChange(payment.id, payment.status, outcome.status, options.source);
 
     const rows = settlements.map(({ payment, outcome }) => ({
       id: payment.id,
@@ -145,10 +148,4 @@ export class PaymentSettlementService {
       return { changed: true as const, payment: after, from: payment.status };
     });
   }
-}
-
-/** A push still queued or being sent when the outcome arrived is settled with it. */
-function settledPushState(pushState: PushState, status: PaymentOutcome['status']): PushState {
-  if (pushState !== 'queued' && pushState !== 'sending') return pushState;
-  return status === 'completed' ? 'accepted' : 'abandoned';
 }

@@ -11,9 +11,10 @@ import { PaymentJobHandlers } from './processors/payment-job.handlers';
 import { PaymentSweeper } from './processors/payment-sweeper.service';
 import { ReconciliationService } from './processors/reconciliation.service';
 import { StkPushSender } from './processors/stk-push.sender';
+import { PaymentTransitions } from './state/payment-transitions';
 
 @Module({
   imports: [MetricsModule, EventsModule, PaymentsModule, ReferralsModule, MpesaModule, QueuesModule, IdempotencyModule],
-  providers: [StkPushSender, PaymentSweeper, ReconciliationService, PaymentJobHandlers],
+  providers: [PaymentTransitions, StkPushSender, PaymentSweeper, ReconciliationService, PaymentJobHandlers],
 })
 export class PaymentsWorkerModule {}

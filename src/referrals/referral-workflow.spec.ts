@@ -1,5 +1,5 @@
 import { REFERRAL_STATUSES, ReferralStatus } from './referral-status';
-import { checkTransition } from './referral-workflow';
+import { checkSystemMove, checkTransition } from './referral-workflow';
 
 // The contract's table, written out independently of the implementation's data structure.
 const ALLOWED: Record<string, 'anyone' | 'admin'> = {
@@ -41,5 +41,25 @@ describe('referral workflow transition table', () => {
     for (const from of REFERRAL_STATUSES) {
       expect(checkTransition(from, 'paid', 'admin').allowed).toBe(false);
     }
+  });
+});
+
+describe('referral workflow: the system moves', () => {
+  const SOURCES = ['api', 'callback', 'reconciliation', 'admin', 'worker'] as const;
+  // from>to → the sources that make it, written out independently.
+  const SYSTEM: Record<string, { move: 'paymentCompleted' | 'paymentTakenBack'; sources: string[] }> = {
+    'pending-payment>paid': { move: 'paymentCompleted', sources: ['callback', 'reconciliation', 'admin'] },
+    'paid>pending-payment': { move: 'paymentTakenBack', sources: ['admin'] },
+  };
+  const cases = (['paymentCompleted', 'paymentTakenBack'] as const).flatMap((move) =>
+    REFERRAL_STATUSES.flatMap((from) => SOURCES.map((source) => [move, from, source] as const)),
+  );
+
+  it.each(cases)('%s from %s by %s', (move, from, source) => {
+    const row = Object.entries(SYSTEM).find(([pair, rule]) => rule.move === move && pair.startsWith(`${from}>`));
+    const check = checkSystemMove(move, from, source);
+    if (!row) expect(check).toEqual({ allowed: false, reason: 'not-in-table' });
+    else if (!row[1].sources.includes(source)) expect(check).toEqual({ allowed: false, reason: 'source' });
+    else expect(check).toEqual({ allowed: true, to: row[0].split('>')[1] });
   });
 });

@@ -15,7 +15,7 @@ import { ReferralChangeSource, ReferralStatusChange } from './referral-status-ch
 import type { ReferralStatus } from './referral-status';
 import { ReferralTransitionHooks } from './referral-transition-hooks';
 import { toReferralView, ReferralView } from './referral.view';
-import { checkTransition } from './referral-workflow';
+import { checkSystemMove, checkTransition, REFERRAL_SYSTEM_MOVES } from './referral-workflow';
 import { AfterCommitBus } from '../events/after-commit.bus';
 
 /** A completed payment that makes its referral `paid`. */
@@ -110,7 +110,8 @@ export class ReferralsService {
 
   /**
    * Payments completed: each one's referral becomes `paid` with `paidAt`, in the caller's
-   * transaction; one already paid or confirmed is left alone. Three statements whatever their
+   * transaction, where the workflow's system move `paymentCompleted` allows it (from
+   * pending-payment); one already paid or confirmed is left alone. Three statements whatever their
    * number. Rows are locked in id order, as every batch does, so two batches cannot deadlock.
    */
   async markPaidByPayments(manager: EntityManager, completions: readonly PaidByPayment[]): Promise<void> {
@@ -122,27 +123,29 @@ export class ReferralsService {
       order: { id: 'ASC' },
       lock: { mode: 'pessimistic_write' },
     });
-    const toPay = locked.filter((referral) => referral.status !== 'paid' && referral.status !== 'confirmed');
+    const toPay = locked.filter((referral) => checkSystemMove('paymentCompleted', referral.status, first.get(referral.id)!.source).allowed);
     if (toPay.length === 0) return;
-    await manager.update(Referral, { id: In(toPay.map((referral) => referral.id)) }, { status: 'paid', paidAt: () => 'now()' });
+    await manager.update(Referral, { id: In(toPay.map((referral) => referral.id)) }, { status: REFERRAL_SYSTEM_MOVES.paymentCompleted.to, paidAt: () => 'now()' });
     await manager.insert(
       ReferralStatusChange,
       toPay.map((referral) => {
         const { source, paymentId } = first.get(referral.id)!;
-        return { referralId: referral.id, fromStatus: referral.status, toStatus: 'paid' as const, source, actorRole: null, reason: `payment ${paymentId} completed` };
+        return { referralId: referral.id, fromStatus: referral.status, toStatus: REFERRAL_SYSTEM_MOVES.paymentCompleted.to, source, actorRole: null, reason: `payment ${paymentId} completed` };
       }),
     );
   }
 
   /**
    * An admin took back the only completed payment: a referral is `paid` exactly when it has a
-   * completed payment, so it returns to pending-payment. A confirmed referral is not reopened.
+   * completed payment, so it returns to pending-payment (the workflow's system move
+   * `paymentTakenBack`). A confirmed referral is not reopened.
    */
   async markUnpaidByPayment(manager: EntityManager, referralId: string, paymentId: string, reason: string): Promise<void> {
     const referral = await this.lockForUpdate(manager, referralId);
-    if (referral.status !== 'paid') return;
-    await manager.update(Referral, { id: referralId }, { status: 'pending-payment', paidAt: null });
-    await this.recordChange(manager, referralId, 'paid', 'pending-payment', 'admin', 'admin', `payment ${paymentId} no longer completed: ${reason}`);
+    const move = checkSystemMove('paymentTakenBack', referral.status, 'admin');
+    if (!move.allowed) return;
+    await manager.update(Referral, { id: referralId }, { status: move.to, paidAt: null });
+    await this.recordChange(manager, referralId, referral.status, move.to, 'admin', 'admin', `payment ${paymentId} no longer completed: ${reason}`);
   }
 
   /** Daraja accepted an STK push for this referral. */

@@ -3,18 +3,15 @@
 // record that a push is owed (no separate outbox table to keep in step), so a crash between the
 // commit and the publish only delays the push until the next sweep.
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
 import { IdempotencyStore } from '../../common/idempotency/idempotency.store';
 import { CallbackApplicationService } from '../callbacks/callback-application.service';
-import { recordPaymentEvent } from '../payment-events';
 import { PushDispatcher } from '../push-dispatcher.service';
 import { confirmationFrom } from '../evidence';
 import { DarajaClient } from '../../mpesa/daraja.client';
 import { DarajaRequestError } from '../../mpesa/daraja-request.error';
-import { AfterCommitBus } from '../../events/after-commit.bus';
+import { PaymentTransitions } from '../state/payment-transitions';
 
 /** A queued push younger than this is left to the fast path (the API publishes right after commit). */
 const QUEUED_GRACE_MS = 10_000;
@@ -40,8 +37,7 @@ export class PaymentSweeper {
   private readonly logger = new Logger(PaymentSweeper.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly bus: AfterCommitBus,
+    private readonly transitions: PaymentTransitions,
     @InjectAppConfig() private readonly config: AppConfig,
     private readonly dispatcher: PushDispatcher,
     private readonly callbacks: CallbackApplicationService,
@@ -62,12 +58,8 @@ export class PaymentSweeper {
   }
 
   private async republishOwedPushes(): Promise<number> {
-    const owed: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM payments WHERE status = 'pending' AND push_state = 'queued'
-         AND updated_at < now() - ($1::int * interval '1 millisecond') ORDER BY created_at LIMIT 1000`,
-      [QUEUED_GRACE_MS],
-    );
-    for (const { id } of owed) await this.dispatcher.republish(id);
+    const owed = await this.transitions.owedPushes(QUEUED_GRACE_MS, 1000);
+    for (const id of owed) await this.dispatcher.republish(id);
     return owed.length;
   }
 
@@ -75,21 +67,8 @@ export class PaymentSweeper {
    * A push claimed for sending long ago whose job never recorded an answer (its worker died and
    * BullMQ gave up on the stalled job): the prompt may be out, so it is indeterminate, never resent.
    */
-  private async settleAbandonedSends(): Promise<number> {
-    const staleAfterMs = 2 * this.config.mpesa.timeoutMs + 60_000;
-    return this.bus.transaction(async (manager) => {
-      // TypeORM answers an UPDATE ... RETURNING with [rows, affectedCount].
-      const [rows]: [{ id: string }[], number] = await manager.query(
-        `UPDATE payments SET push_state = 'indeterminate', updated_at = now()
-          WHERE status = 'pending' AND push_state = 'sending' AND updated_at < now() - ($1::int * interval '1 millisecond')
-          RETURNING id`,
-        [staleAfterMs],
-      );
-      for (const { id } of rows) {
-        await recordPaymentEvent(manager, { paymentId: id, type: 'push-indeterminate', source: 'worker', detail: { reason: 'send never finished' } });
-      }
-      return rows.length;
-    });
+  private settleAbandonedSends(): Promise<number> {
+    return this.transitions.markStaleSendsIndeterminate(2 * this.config.mpesa.timeoutMs + 60_000);
   }
 
   /**
@@ -98,16 +77,10 @@ export class PaymentSweeper {
    * Each answer is recorded on the callback, which is then judged again.
    */
   private async confirmUnknownCheckouts(): Promise<number> {
-    const due: { id: string; checkout_request_id: string }[] = await this.dataSource.query(
-      `SELECT id, checkout_request_id FROM mpesa_callbacks
-        WHERE state = 'unmatched' AND confirmation = 'needed'
-          AND (confirmed_at IS NULL OR confirmed_at < now() - ($1::int * interval '1 millisecond'))
-        ORDER BY received_at LIMIT $2`,
-      // A query that got no usable answer is asked again a reconciliation interval later.
-      [this.config.payments.reconcileIntervalS * 1000, CONFIRM_BATCH],
-    );
+    // A query that got no usable answer is asked again a reconciliation interval later.
+    const due = await this.transitions.callbacksToConfirm(this.config.payments.reconcileIntervalS * 1000, CONFIRM_BATCH);
     let confirmed = 0;
-    for (const { id, checkout_request_id: checkoutRequestId } of due) {
+    for (const { id, checkoutRequestId } of due) {
       let answer: 'known' | 'unknown' | null;
       try {
         answer = confirmationFrom(await this.daraja.stkQuery(checkoutRequestId));
@@ -116,7 +89,7 @@ export class PaymentSweeper {
         if (!(error instanceof DarajaRequestError)) throw error;
         answer = 'unknown';
       }
-      await this.dataSource.query(`UPDATE mpesa_callbacks SET confirmed_at = now() WHERE id = $1`, [id]);
+      await this.transitions.markConfirmationAsked(id);
       if (answer === null) continue;
       confirmed++;
       // Recorded with its verdict, in one transaction (see applyMany); if that fails, asked again.
@@ -134,16 +107,9 @@ export class PaymentSweeper {
     }
     // Unmatched ones whose payment has since learnt its CheckoutRequestID, and recent ones, whose
     // possible senders (pushes in flight, answers lost) may have changed since they were judged.
-    const matchable: { id: string }[] = await this.dataSource.query(
-      `SELECT c.id FROM mpesa_callbacks c
-        WHERE c.state = 'unmatched' AND c.received_at > now() - interval '48 hours'
-          AND (EXISTS (SELECT 1 FROM payments p WHERE p.stk_request_id = c.checkout_request_id)
-               OR c.received_at > now() - ($1::int * interval '1 millisecond'))
-        ORDER BY c.received_at LIMIT 500`,
-      [REJUDGE_WINDOW_MS],
-    );
+    const matchable = await this.transitions.rejudgeableCallbacks(REJUDGE_WINDOW_MS, 500);
     for (let start = 0; start < matchable.length; start += SWEEP_BATCH) {
-      const states = await this.callbacks.applyEach(matchable.slice(start, start + SWEEP_BATCH).map(({ id }) => id));
+      const states = await this.callbacks.applyEach(matchable.slice(start, start + SWEEP_BATCH));
       for (const state of states.values()) if (state !== 'unmatched') applied++;
     }
     return applied;

@@ -1,38 +1,30 @@
 // Reconciliation: asks Daraja (STK Push Query) about pending payments that no callback has settled,
 // and fails as expired what nothing settled in time. One run() is one round (the reconcile-sweep job, payment-job.handlers.ts).
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
-import { DataSource, EntityManager } from 'typeorm';
+import { MicroBatcher } from '../../common/micro-batcher';
 import { RateLimiter, RedisSlotStore } from '../../common/rate-limit';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
 import { DarajaClient } from '../../mpesa/daraja.client';
 import { DarajaRequestError } from '../../mpesa/daraja-request.error';
-import type { DarajaErrorClass, StkQueryResult } from '../../mpesa/daraja.types';
-import { classifyResultCode } from '../../mpesa/result-codes';
+import type { StkQueryResult } from '../../mpesa/daraja.types';
 import { InjectRedis } from '../../queues/redis-client.provider';
-import { recordPaymentEvent } from '../payment-events';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
-import { PaymentSettlementService } from '../payment-settlement.service';
 import { CallbackApplicationService } from '../callbacks/callback-application.service';
-import { PROMPT_LIFETIME_MS } from '../evidence';
-import { describeFailure } from '../result-description';
-import { ExpiryCause, expiryMessage, queryBackoffMs } from './reconcile-schedule';
-import { AfterCommitBus } from '../../events/after-commit.bus';
+import { LeasedPayment, PaymentTransitions, QueryAnswer } from '../state/payment-transitions';
+import type { QueryVerdict } from './query-answer';
 
 /** Lost or never-sent pushes expired per round; the rest wait for the next round. */
 const EXPIRE_BATCH = 500;
 /** Most status queries one round makes, whatever the rate: keeps a round bounded. */
 const MAX_QUERIES_PER_ROUND = 5000;
+/** Most query answers applied in one transaction; two batches run at once, so one fills while the other is written. */
+const ANSWER_BATCH = 200;
 
-export interface ClaimedPayment {
-  id: string;
-  stkRequestId: string;
-}
-
-/** What one query answer did to its payment. */
-export type QueryVerdict = 'completed' | 'failed' | 'pending' | 'expired' | 'ignored' | 'gone';
+export type { QueryVerdict } from './query-answer';
+/** A payment leased for one status query. */
+export type ClaimedPayment = LeasedPayment;
 
 export interface ReconcileReport {
   queried: number;
@@ -49,14 +41,18 @@ export interface ReconcileReport {
 export class ReconciliationService {
   private readonly logger = new Logger(ReconciliationService.name);
   private readonly limiter: RateLimiter;
+  /** Answers that arrive while a batch is written go together in the next one. */
+  private readonly answers = new MicroBatcher<QueryAnswer, QueryVerdict>({
+    run: (items) => this.applyBatch(items),
+    maxBatch: ANSWER_BATCH,
+    maxInFlight: 2,
+  });
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly bus: AfterCommitBus,
+    private readonly transitions: PaymentTransitions,
     @InjectAppConfig() private readonly config: AppConfig,
     @InjectRedis() redis: Redis,
     private readonly daraja: DarajaClient,
-    private readonly settlement: PaymentSettlementService,
     private readonly metrics: PaymentMetrics,
     private readonly callbacks: CallbackApplicationService,
   ) {
@@ -67,7 +63,7 @@ export class ReconciliationService {
   async run(): Promise<ReconcileReport> {
     // "Due" is judged against the round's start: a payment answered during this round is never due
     // again before the next one, so each payment is queried at most once per round.
-    const [{ now: roundStart }]: { now: Date }[] = await this.dataSource.query('SELECT now() AS now');
+    const roundStart = await this.transitions.now();
     const report: ReconcileReport = { queried: 0, completed: 0, failed: 0, stillPending: 0, ignored: 0, expired: 0 };
     report.expired += await this.expireUnqueryable(roundStart);
 
@@ -93,32 +89,11 @@ export class ReconciliationService {
     return report;
   }
 
-  /**
-   * Atomically leases due payments to this round: their next_query_at moves past the lease, so a
-   * concurrent round (another worker) skips them, and a worker that dies mid-query only delays
-   * them until the lease ends. SKIP LOCKED lets two claims run side by side without waiting.
-   */
-  private async claimDue(roundStart: Date, limit: number): Promise<ClaimedPayment[]> {
+  /** Leases about `limit` due payments to this round (PaymentTransitions.leaseForQuery). */
+  private claimDue(roundStart: Date, limit: number): Promise<ClaimedPayment[]> {
     const { reconcileFirstQueryS, reconcileQueriesPerSecond } = this.config.payments;
     const leaseMs = Math.ceil((limit / reconcileQueriesPerSecond) * 1000) + 2 * this.config.mpesa.timeoutMs + 30_000;
-    // A MATERIALIZED CTE runs the locking SELECT exactly once: as an IN (...) subquery the planner
-    // may rescan it, and each rescan with SKIP LOCKED can return further rows, past the LIMIT.
-    // TypeORM answers an UPDATE ... RETURNING with [rows, affectedCount].
-    const [rows]: [ClaimedPayment[], number] = await this.dataSource.query(
-      `WITH due AS MATERIALIZED (
-         SELECT id FROM payments
-          WHERE status = 'pending' AND stk_request_id IS NOT NULL
-            AND created_at <= $1::timestamptz - ($3::int * interval '1 second')
-            AND (next_query_at IS NULL OR next_query_at <= $1::timestamptz)
-          ORDER BY next_query_at, created_at
-          LIMIT $4
-          FOR UPDATE SKIP LOCKED)
-       UPDATE payments p SET next_query_at = now() + ($2::int * interval '1 millisecond')
-         FROM due WHERE p.id = due.id
-       RETURNING p.id, p.stk_request_id AS "stkRequestId"`,
-      [roundStart, leaseMs, reconcileFirstQueryS, limit],
-    );
-    return rows;
+    return this.transitions.leaseForQuery(roundStart, leaseMs, reconcileFirstQueryS, limit);
   }
 
   /** Queries each claimed payment at the rate limit's pace, applying each answer as it comes. */
@@ -167,70 +142,32 @@ export class ReconciliationService {
   }
 
   /**
-   * Applies one query answer to its payment under the payment's row lock. A final answer settles a
-   * pending payment (source: reconciliation); any other answer, or an answer for a payment that is
-   * already final, changes no status. Public for tests that stage the callback-versus-query race.
+   * Applies one query answer to its payment (PaymentTransitions.recordQueryAnswers: a final answer
+   * settles a pending payment, any other changes no status), batched with the answers that arrive
+   * meanwhile. Public for tests that stage the callback-versus-query race.
    */
-  async applyAnswer(claim: ClaimedPayment, answer: StkQueryResult): Promise<QueryVerdict> {
-    const expiryS = this.config.payments.paymentExpiryS;
-    return this.bus.transaction(async (manager) => {
-      const payment = await this.settlement.lock(manager, claim.id);
-      if (!payment) return 'gone';
-      const queryNumber = payment.queryCount + 1;
-      const about = { checkoutRequestId: claim.stkRequestId, queryNumber, ...describeAnswer(answer) };
+  applyAnswer(claim: ClaimedPayment, answer: StkQueryResult): Promise<QueryVerdict> {
+    return this.answers.submit({ claim, answer });
+  }
 
-      if (payment.status !== 'pending') {
-        await manager.query('UPDATE payments SET query_count = query_count + 1 WHERE id = $1', [payment.id]);
-        if (answer.kind === 'final' && classifyResultCode(answer.resultCode).outcome !== payment.status) {
-          this.logger.warn({ paymentId: payment.id, resultCode: answer.resultCode, status: payment.status }, 'Status query disagrees with a final payment; not applied');
+  /** One batch; a payment answered twice in it (never within a round) goes in a later pass. */
+  private async applyBatch(items: QueryAnswer[]): Promise<PromiseSettledResult<QueryVerdict>[]> {
+    const schedule = { expiryS: this.config.payments.paymentExpiryS, intervalMs: this.config.payments.reconcileIntervalS * 1000 };
+    const verdicts: PromiseSettledResult<QueryVerdict>[] = new Array(items.length);
+    let left = items.map((item, index) => ({ item, index }));
+    while (left.length > 0) {
+      const seen = new Set<string>();
+      const pass = left.filter(({ item }) => !seen.has(item.claim.id) && seen.add(item.claim.id));
+      left = left.filter((entry) => !pass.includes(entry));
+      const results = await this.transitions.recordQueryAnswers(pass.map(({ item }) => item), schedule);
+      results.forEach((result, i) => {
+        if (result.disagreement) {
+          this.logger.warn({ paymentId: pass[i].item.claim.id, ...result.disagreement }, 'Status query disagrees with a final payment; not applied');
         }
-        await this.recordQuery(manager, payment.id, { ...about, applied: false, note: `payment already ${payment.status}; a status query never changes a final payment` });
-        return 'ignored';
-      }
-
-      if (answer.kind === 'final') {
-        await manager.query('UPDATE payments SET query_count = query_count + 1 WHERE id = $1', [payment.id]);
-        const { outcome, reason } = classifyResultCode(answer.resultCode);
-        const resultDesc = answer.resultDesc || null;
-        await this.settlement.settleLocked(
-          manager,
-          payment,
-          outcome === 'completed'
-            ? // The query never carries the receipt: mpesaTransactionId stays null unless a callback brings it.
-              { status: 'completed', resultCode: answer.resultCode, resultDesc, receipt: null }
-            : { status: 'failed', resultCode: answer.resultCode, resultDesc, errorMessage: describeFailure(answer.resultCode, resultDesc, reason) },
-          { source: 'reconciliation', detail: { via: 'status-query', checkoutRequestId: claim.stkRequestId, queryNumber } },
-        );
-        return outcome;
-      }
-
-      const [{ expired }]: { expired: boolean }[] = await manager.query(
-        `SELECT created_at <= now() - ($2::int * interval '1 second') AS expired FROM payments WHERE id = $1`,
-        [payment.id, expiryS],
-      );
-      if (expired) {
-        await manager.query('UPDATE payments SET query_count = query_count + 1 WHERE id = $1', [payment.id]);
-        const cause: ExpiryCause = answer.kind === 'processing' ? { kind: 'still-processing' } : { kind: 'query-unanswered', errorMessage: answer.errorMessage };
-        await this.settlement.settleLocked(
-          manager,
-          payment,
-          { status: 'failed', resultCode: null, resultDesc: null, errorMessage: expiryMessage(expiryS, cause) },
-          { source: 'reconciliation', eventType: 'expired', detail: { ...about, expirySeconds: expiryS } },
-        );
-        return 'expired';
-      }
-
-      // Still open: ask again after the backoff, but no later than the expiry, when it gets its last query.
-      const backoffMs = queryBackoffMs(queryNumber, this.config.payments.reconcileIntervalS * 1000);
-      const [[{ next }]]: [{ next: Date }[], number] = await manager.query(
-        `UPDATE payments SET query_count = query_count + 1,
-                next_query_at = LEAST(now() + ($2::int * interval '1 millisecond'), created_at + ($3::int * interval '1 second'))
-          WHERE id = $1 RETURNING next_query_at AS next`,
-        [payment.id, backoffMs, expiryS],
-      );
-      await this.recordQuery(manager, payment.id, { ...about, nextQueryAt: next.toISOString() });
-      return 'pending';
-    });
+        verdicts[pass[i].index] = { status: 'fulfilled', value: result.verdict };
+      });
+    }
+    return verdicts;
   }
 
   /**
@@ -244,81 +181,14 @@ export class ReconciliationService {
    */
   private async expireUnqueryable(roundStart: Date): Promise<number> {
     const expiryS = this.config.payments.paymentExpiryS;
-    const rows: { id: string; pushState: string }[] = await this.dataSource.query(
-      `SELECT id, push_state AS "pushState" FROM payments
-        WHERE status = 'pending' AND stk_request_id IS NULL AND push_state IN ('queued', 'indeterminate')
-          AND created_at <= $1::timestamptz - ($2::int * interval '1 second')
-        ORDER BY created_at LIMIT $3`,
-      [roundStart, expiryS, EXPIRE_BATCH],
-    );
     let expired = 0;
-    for (const { id, pushState } of rows) {
+    for (const { id, pushState } of await this.transitions.expiryCandidates(roundStart, expiryS, EXPIRE_BATCH)) {
       // Its success callback may be stored already, unmatched: a push whose send was found abandoned
       // (a killed worker) becomes indeterminate only now, and this round may come before the sweep
-      // that would match it. Matched, it has a CheckoutRequestID and is not expired below.
+      // that would match it. Matched, it has a CheckoutRequestID and is not expired.
       if (pushState === 'indeterminate') await this.callbacks.matchByPhoneAndAmount(id);
-      const done = await this.bus.transaction(async (manager) => {
-        // Checked again under the lock: a callback may have matched it, a worker may have claimed it.
-        const payment = await this.settlement.lock(manager, id);
-        if (!payment || payment.status !== 'pending' || payment.stkRequestId) return false;
-        if (payment.pushState !== 'queued' && payment.pushState !== 'indeterminate') return false;
-        // Expiry is only the absence of news: a success callback that may be this push's, still
-        // waiting for Daraja to confirm its CheckoutRequestID, is news. Expired on a later round.
-        if (payment.pushState === 'indeterminate' && (await this.awaitsConfirmedCallback(manager, payment.pushSentAt ?? payment.createdAt))) return false;
-        const cause: ExpiryCause = payment.pushState === 'queued' ? { kind: 'push-never-sent' } : { kind: 'push-answer-lost' };
-        const result = await this.settlement.settle(
-          manager,
-          id,
-          { status: 'failed', resultCode: null, resultDesc: null, errorMessage: expiryMessage(expiryS, cause) },
-          { source: 'reconciliation', eventType: 'expired', detail: { expirySeconds: expiryS, pushState: payment.pushState, attempts: payment.attempts } },
-        );
-        return result.changed;
-      });
-      if (done) expired++;
+      if (await this.transitions.expire(id, expiryS)) expired++;
     }
     return expired;
-  }
-
-  /** Whether a callback received within the prompt's lifetime after this send still waits for its STK Push Query. */
-  private async awaitsConfirmedCallback(manager: EntityManager, sentAt: Date): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM mpesa_callbacks
-        WHERE state = 'unmatched' AND confirmation = 'needed'
-          AND received_at >= $1::timestamptz AND received_at <= $1::timestamptz + ($2::int * interval '1 millisecond')
-        LIMIT 1`,
-      [sentAt, PROMPT_LIFETIME_MS],
-    );
-    return rows.length > 0;
-  }
-
-  private async recordQuery(manager: EntityManager, paymentId: string, detail: Record<string, unknown>): Promise<void> {
-    await recordPaymentEvent(manager, { paymentId, type: 'status-query', source: 'reconciliation', detail });
-  }
-}
-
-const ERROR_NOTES: Record<DarajaErrorClass, string> = {
-  indeterminate: 'no usable answer (busy, spike arrest, network); asked again later',
-  permanent: 'Daraja refused the query itself (e.g. an unknown CheckoutRequestID); that never fails a payment, asked again later',
-  token: 'no working Daraja access token; asked again later',
-  // The client reports these as indeterminate for a query; kept so every class has its words.
-  retryable: 'Daraja refused the query for now; asked again later',
-};
-
-/** A query answer, as a payment event's detail shows it. */
-function describeAnswer(answer: StkQueryResult): Record<string, unknown> {
-  switch (answer.kind) {
-    case 'final':
-      return { answer: 'final', resultCode: answer.resultCode, resultDesc: answer.resultDesc };
-    case 'processing':
-      return { answer: 'processing' };
-    case 'error':
-      return {
-        answer: 'error',
-        errorClass: answer.errorClass,
-        ...(answer.httpStatus !== null ? { httpStatus: answer.httpStatus } : {}),
-        ...(answer.errorCode !== null ? { errorCode: answer.errorCode } : {}),
-        errorMessage: answer.errorMessage,
-        note: ERROR_NOTES[answer.errorClass],
-      };
   }
 }
