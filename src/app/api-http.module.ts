@@ -11,6 +11,7 @@ import { createValidationPipe } from '../common/validation';
 import type { AppConfig } from '../config/app-config';
 import { SimulatorModule } from '../mpesa/simulator/simulator.module';
 import { PaymentsHttpModule } from '../payments/payments-http.module';
+import { ReconciliationHttpModule } from '../reconciliation/reconciliation-http.module';
 import { ReferralsHttpModule } from '../referrals/referrals-http.module';
 import { WebhooksHttpModule } from '../webhooks/webhooks-http.module';
 
@@ -28,6 +29,7 @@ export class ApiHttpModule {
         ReferralsHttpModule,
         PaymentsHttpModule,
         WebhooksHttpModule,
+        ReconciliationHttpModule,
         // Not even registered outside simulator mode: no /simulator route exists there.
         ...(config.mpesa.env === 'simulator' ? [SimulatorModule] : []),
       ],

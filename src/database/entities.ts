@@ -2,6 +2,7 @@
 import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity';
 import { MpesaCallback } from '../payments/callbacks/mpesa-callback.entity';
 import { Payment } from '../payments/payment.entity';
+import { ReconciliationReport } from '../reconciliation/reconciliation-report.entity';
 import { PaymentEvent } from '../payments/payment-event.entity';
 import { Referral } from '../referrals/referral.entity';
 import { ReferralStatusChange } from '../referrals/referral-status-change.entity';
@@ -9,4 +10,4 @@ import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
 import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity';
 import { WebhookEventRow } from '../webhooks/webhook-event.entity';
 
-export const ENTITIES = [Referral, ReferralStatusChange, Payment, PaymentEvent, MpesaCallback, IdempotencyKey, WebhookEndpoint, WebhookEventRow, WebhookDelivery];
+export const ENTITIES = [Referral, ReferralStatusChange, Payment, PaymentEvent, MpesaCallback, IdempotencyKey, WebhookEndpoint, WebhookEventRow, WebhookDelivery, ReconciliationReport];
