@@ -83,14 +83,15 @@ describe('Statement import', () => {
     return t.dataSource.query(`SELECT receipt, state, amount, phone_number, payment_id, source FROM receipts ORDER BY receipt`);
   }
 
+  /** Built once: exceljs writes the time of writing into the workbook, so each build is another file. */
+  let xlsxOfJune: Buffer;
+
   describe('an .xlsx statement', () => {
     let first: Report;
-    /** Built once: exceljs writes the time of writing into the workbook, so each build is another file. */
-    let xlsx: Buffer;
 
     it('counts every row as the contract says, with the right lines', async () => {
-      xlsx = await statementXlsx(juneStatement());
-      const res = await upload(xlsx, 'ORG_174379_June.xlsx');
+      xlsxOfJune = await statementXlsx(juneStatement());
+      const res = await upload(xlsxOfJune, 'ORG_174379_June.xlsx');
       expect({ status: res.status, body: res.status === 201 ? 'ok' : res.body }).toEqual({ status: 201, body: 'ok' });
       first = res.body;
       expect(res.headers['idempotent-replayed']).toBeUndefined();
@@ -138,7 +139,8 @@ describe('Statement import', () => {
         { receipt: 'UF1AAA0001', state: 'applied', amount: 1000, phone_number: null, payment_id: p.matched.id, source: 'statement' },
         { receipt: 'UF1AAA0002', state: 'review', amount: 1500, phone_number: null, payment_id: p.differs.id, source: 'statement' },
         { receipt: 'UF1AAA0004', state: 'unmatched', amount: 2000, phone_number: null, payment_id: null, source: 'statement' },
-        { receipt: 'UF1AAA0006', state: 'applied', amount: 1000, phone_number: null, payment_id: p.noReceipt.id, source: 'statement' },
+        // Waits for an admin to attach it to the payment completed without one.
+        { receipt: 'UF1AAA0006', state: 'review', amount: 1000, phone_number: null, payment_id: p.noReceipt.id, source: 'statement' },
       ]);
       const events = await t.dataSource.query(`SELECT receipt, type, to_state, source, detail FROM receipt_events ORDER BY receipt`);
       expect(events).toHaveLength(4);
@@ -147,7 +149,7 @@ describe('Statement import', () => {
 
     it('importing the same file again changes nothing and answers the same report', async () => {
       const before = await stateFingerprint(t.dataSource);
-      const res = await upload(xlsx, 'ORG_174379_June.xlsx');
+      const res = await upload(xlsxOfJune, 'ORG_174379_June.xlsx');
       expect(res.status).toBe(201);
       expect(res.headers['idempotent-replayed']).toBe('true');
       expect(res.body).toEqual(first);
@@ -162,6 +164,27 @@ describe('Statement import', () => {
       expect(list.status).toBe(200);
       const { lines: _lines, ...summary } = first;
       expect(list.body.items[0]).toEqual(summary);
+    });
+  });
+
+  describe('after an admin attaches the receipt the statement supplied', () => {
+    it('the payment holds it, and the same file gives a new report in which it matches by receipt', async () => {
+      const attached = await request(t.app.getHttpServer())
+        .post('/api/receipts/UF1AAA0006/resolve')
+        .set('X-API-Key', ADMIN_KEY)
+        .send({ action: 'attach', paymentId: p.noReceipt.id, reason: 'the June statement shows it on this payment' });
+      expect({ status: attached.status, body: attached.status === 200 ? 'ok' : attached.body }).toEqual({ status: 200, body: 'ok' });
+      const [held] = await t.dataSource.query('SELECT mpesa_transaction_id FROM payments WHERE id = $1', [p.noReceipt.id]);
+      expect(held.mpesa_transaction_id).toBe('UF1AAA0006');
+
+      const list = (await get('/api/reconciliation/reports?limit=200')).body.items as Report[];
+      const res = await upload(xlsxOfJune, 'ORG_174379_June.xlsx');
+      expect(res.status).toBe(201);
+      expect(res.headers['idempotent-replayed']).toBeUndefined();
+      expect(res.body.id).not.toBe(list[0].id);
+      expect(res.body.counts).toEqual(EXPECTED_COUNTS);
+      const line = (res.body.lines as Line[]).find((l) => l.receipt === 'UF1AAA0006' && l.kind === 'matched')!;
+      expect(line.note).not.toContain('account reference');
     });
   });
 

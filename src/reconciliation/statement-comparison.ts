@@ -23,6 +23,7 @@ export interface StatementReceipt {
   amount: number;
   phoneNumber: string | null;
   paidAt: string | null;
+  /** applied: on the payment holding it; review: a payment it names disagrees or lacks it; unmatched: none. */
   state: 'applied' | 'unmatched' | 'review';
   reason: string;
   paymentId: string | null;
@@ -154,19 +155,13 @@ export function compareStatement(statement: Statement, period: { from: string; t
 
     const byReference = row.accountNumber ? books.byAccountReference.get(row.accountNumber.toUpperCase()) ?? null : null;
     if (byReference && byReference.status === 'completed' && byReference.receipt === null && byReference.amount === amount && !matchedByReference.has(byReference.id)) {
-      // Completed by a status query, which never carries the receipt: the statement supplies it.
+      // Completed by a status query, which never carries the receipt: the statement supplies it. The
+      // money and the payment agree (matched); the receipt waits in review for an admin to attach
+      // it (receipt-added), since the import itself changes no payment.
       matchedByReference.add(byReference.id);
-      line('matched', `${kes(amount)} on payment ${byReference.accountReference} by its account reference: the payment was completed without a receipt number, and this is its receipt`, byReference);
-      receipts.push({
-        receipt: row.receipt,
-        amount,
-        phoneNumber,
-        paidAt,
-        state: 'applied',
-        reason: `statement: A/C No. ${byReference.accountReference} is this payment's account reference; it was completed without a receipt number`,
-        paymentId: byReference.id,
-        referralId: byReference.referralId,
-      });
+      const note = `${kes(amount)} on payment ${byReference.accountReference} by its account reference (A/C No.): the payment was completed without a receipt number; attach this receipt to it`;
+      line('matched', note, byReference);
+      receipts.push({ receipt: row.receipt, amount, phoneNumber, paidAt, state: 'review', reason: `statement: ${note}`, paymentId: byReference.id, referralId: byReference.referralId });
       continue;
     }
 
