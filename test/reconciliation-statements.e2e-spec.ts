@@ -4,6 +4,7 @@
 // to compare with are rows of this file's own database.
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
+import { MAX_STATEMENT_ROWS } from '../src/reconciliation/statement-reader';
 import { changedTables, stateFingerprint } from './support/state-fingerprint';
 import { eat, paidInRows, settlementRow, STATEMENT_HEADERS, StatementHeader, statementCsv, StatementInput, StatementRowInput, statementXlsx } from './support/statement-file';
 import { ADMIN_KEY, STAFF_KEY, startTestApp, TestApp } from './support/test-app';
@@ -254,6 +255,16 @@ describe('Statement import', () => {
       const broken = await upload(Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(2000, 7)]), 'broken.xlsx');
       expect(broken.status).toBe(400);
       expect(broken.body.message).toContain('not a readable .xlsx');
+      expect(changedTables(before, await stateFingerprint(t.dataSource))).toEqual([]);
+    });
+
+    it('answers 400 to a statement of more rows than one import takes (export a shorter period)', async () => {
+      const before = await stateFingerprint(t.dataSource);
+      const head = statementCsv({ rows: [] }).toString('utf8');
+      const rows = Array.from({ length: MAX_STATEMENT_ROWS + 1 }, (_, i) => `R${i},01-06-2026 10:00:00,,Pay Bill,Completed,1.00,,,,,,,X`).join('\r\n');
+      const res = await upload(Buffer.from(`${head}${rows}\r\n`), 'year.csv');
+      expect(res.status).toBe(400);
+      expect(res.body.message).toContain(`more than ${MAX_STATEMENT_ROWS} rows`);
       expect(changedTables(before, await stateFingerprint(t.dataSource))).toEqual([]);
     });
 

@@ -14,7 +14,7 @@ import { missingFile, STATEMENT_FIELD, StatementUploadInterceptor } from './stat
 
 const IMPORT =
   'Upload the statement downloaded from the M-PESA org portal (org.ke.m-pesa.com), as the portal exports it: ' +
-  'an Excel workbook (`.xlsx`) or CSV, in the multipart field `file`, at most 10 MB. Columns are found by their ' +
+  'an Excel workbook (`.xlsx`) or CSV, in the multipart field `file`, at most 10 MB and 50,000 rows. Columns are found by their ' +
   'header text (`Receipt No.`, `Completion Time`, `Transaction Status`, `Paid In`, `Withdrawn`; `Details`, ' +
   '`Reason Type`, `Other Party Info` and `A/C No.` when present), in any order. Every `Completed` paid-in row is ' +
   "compared with the payments over the statement's period (its `Time Period` line, or its rows' first and last " +

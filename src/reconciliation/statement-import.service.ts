@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { ReconciliationReportsService } from './reconciliation-reports.service';
-import { countLines, Report } from './report';
+import { countLines, orderedLine, Report } from './report';
 import { BooksForStatement, compareStatement, PaymentFacts } from './statement-comparison';
 import { notAStatement, readStatement, Statement } from './statement-reader';
 import { recordStatementReceipts } from './statement-receipts';
@@ -84,19 +84,29 @@ export class StatementImportService {
           ORDER BY created_at DESC, seq DESC LIMIT 1`,
         [sha256, period.from, period.to, countsJson, linesJson],
       );
-      if (same) return { id: same.id as string, replayed: true };
+      if (same) return { id: same.id as string, replayed: true as const };
       const [created] = await manager.query(
         `INSERT INTO reconciliation_reports (source, period_from, period_to, file_name, file_sha256, counts, lines)
-         VALUES ('statement', $1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING id`,
+         VALUES ('statement', $1, $2, $3, $4, $5::jsonb, $6::jsonb) RETURNING id, created_at`,
         [period.from, period.to, fileName, sha256, countsJson, linesJson],
       );
       const recorded = await recordStatementReceipts(manager, created.id, receipts);
-      return { id: created.id as string, replayed: false, recorded: recorded.length };
+      return { id: created.id as string, createdAt: created.created_at as Date, replayed: false as const, recorded: recorded.length };
     });
-    if (!outcome.replayed) {
-      this.logger.log(`statement ${sha256.slice(0, 12)} imported as report ${outcome.id}: ${JSON.stringify(counts)}, ${'recorded' in outcome ? outcome.recorded : 0} new receipts`);
-    }
-    return { report: await this.reports.get(outcome.id), replayed: outcome.replayed };
+    if (outcome.replayed) return { report: await this.reports.get(outcome.id), replayed: true };
+    this.logger.log(`statement ${sha256.slice(0, 12)} imported as report ${outcome.id}: ${JSON.stringify(counts)}, ${outcome.recorded} new receipts`);
+    // Answered from memory rather than read back: a large report is not held twice.
+    const report: Report = {
+      id: outcome.id,
+      source: 'statement',
+      periodFrom: new Date(period.from).toISOString(),
+      periodTo: new Date(period.to).toISOString(),
+      createdAt: outcome.createdAt.toISOString(),
+      fileName,
+      counts,
+      lines: lines.map(orderedLine),
+    };
+    return { report, replayed: false };
   }
 
   /** A statement of another shortcode would make every row "missing": refuse it instead. */
