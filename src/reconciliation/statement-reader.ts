@@ -206,10 +206,33 @@ class StatementBuilder {
  * The file as a stream of small chunks: a parser handed the whole buffer as one chunk turns it all
  * into records before the reader takes the first (no backpressure), holding every row twice.
  */
-function chunked(file: Buffer, size = 64 * 1024): Readable {
+function chunked(file: Buffer, progress?: Progress, size = 64 * 1024): Readable {
   return Readable.from((function* () {
-    for (let at = 0; at < file.length; at += size) yield file.subarray(at, at + size);
+    for (let at = 0; at < file.length; at += size) {
+      progress?.tick();
+      yield file.subarray(at, at + size);
+    }
   })(), { objectMode: false });
+}
+
+/** A corrupt workbook can leave exceljs waiting for ever for a zip entry's end: this notices. */
+export const XLSX_STALL_MS = 10_000;
+
+class Progress {
+  private last = Date.now();
+  tick(): void {
+    this.last = Date.now();
+  }
+  /** Rejects once nothing moved (no chunk read, no row) for `stallMs`. */
+  watch<T>(work: Promise<T>, stallMs: number, onStall: () => Error): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setInterval(() => {
+        if (Date.now() - this.last > stallMs) reject(onStall());
+      }, Math.min(1000, stallMs));
+    });
+    return Promise.race([work, stalled]).finally(() => clearInterval(timer));
+  }
 }
 
 const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -227,11 +250,23 @@ export async function readStatement(file: Buffer): Promise<Statement> {
   return file.subarray(0, 4).equals(ZIP) ? readXlsx(file) : readCsv(file);
 }
 
-async function readXlsx(file: Buffer): Promise<Statement> {
+const UNREADABLE_XLSX = 'The file is not a readable .xlsx workbook: download the statement again from the M-PESA org portal as Excel (.xlsx) or CSV';
+
+async function readXlsx(file: Buffer, stallMs = XLSX_STALL_MS): Promise<Statement> {
+  const progress = new Progress();
+  const input = chunked(file, progress);
+  try {
+    return await progress.watch(readWorkbook(input, progress), stallMs, () => notAStatement(UNREADABLE_XLSX));
+  } finally {
+    input.destroy();
+  }
+}
+
+async function readWorkbook(input: Readable, progress: Progress): Promise<Statement> {
   let statement: Statement | null = null;
   let firstFailure: unknown = null;
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(chunked(file), {
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
       worksheets: 'emit',
       sharedStrings: 'cache',
       styles: 'cache',
@@ -243,6 +278,7 @@ async function readXlsx(file: Buffer): Promise<Statement> {
     for await (const sheet of reader) {
       const builder: StatementBuilder | null = statement ? null : new StatementBuilder('xlsx');
       for await (const row of sheet) {
+        progress.tick();
         if (!builder || builder.searchedEnough) continue;
         // exceljs rows are 1-based sparse arrays: index 0 is unused.
         builder.add(row.number, (row.values as CellValue[]).slice(1));
@@ -256,7 +292,7 @@ async function readXlsx(file: Buffer): Promise<Statement> {
     }
   } catch (error) {
     if (error instanceof DomainError) throw error;
-    throw notAStatement('The file is not a readable .xlsx workbook: download the statement again from the M-PESA org portal as Excel (.xlsx) or CSV');
+    throw notAStatement(UNREADABLE_XLSX);
   }
   if (statement) return statement;
   throw firstFailure ?? notAStatement('The workbook has no worksheet');
