@@ -79,9 +79,10 @@ export class ReceiptsService {
 
   /**
    * An admin attaches a receipt to a payment or dismisses it, with a reason. Only an unmatched,
-   * review or refund-due receipt can be resolved; the receipt row is locked (after the payment and
-   * its referral, the order the callback path takes them), so two admins resolving one receipt at
-   * once get one answer each: the second finds it resolved (409 RECEIPT_NOT_RESOLVABLE).
+   * review or refund-due receipt can be resolved; the receipt row is locked (after its open
+   * callback, the payment and its referral: the order the callback path takes them, so neither
+   * waits for the other in a cycle), so two admins resolving one receipt at once get one answer
+   * each: the second finds it resolved (409 RECEIPT_NOT_RESOLVABLE).
    */
   async resolve(receipt: string, dto: ResolveReceiptDto, principal: Principal): Promise<ReceiptView> {
     if (dto.action === 'dismiss' && dto.paymentId !== undefined) {
@@ -90,6 +91,11 @@ export class ReceiptsService {
     const known = await this.dataSource.manager.findOneBy(Receipt, { receipt });
     if (!known) throw new NotFoundError('Receipt', receipt);
     const resolved = await this.bus.transaction(async (manager) => {
+      // The lock order of the callback path: its open callback first (a sweep judging it again holds
+      // that row, then wants the receipt), then the payment, its referral, and the receipt last.
+      if (known.checkoutRequestId) {
+        await manager.query(`SELECT id FROM mpesa_callbacks WHERE checkout_request_id = $1 AND state = 'unmatched' ORDER BY id FOR UPDATE`, [known.checkoutRequestId]);
+      }
       if (dto.action === 'dismiss') {
         const locked = await this.lockResolvable(manager, receipt);
         return this.finish(manager, locked, { state: 'dismissed', paymentId: locked.paymentId, referralId: locked.referralId }, 'dismissed', dto.reason, principal, {});
@@ -182,6 +188,14 @@ export class ReceiptsService {
       `UPDATE receipts SET state = $2, payment_id = $3, referral_id = $4, reason = $5, resolved_by = $6, resolved_at = now(), updated_at = now() WHERE receipt = $1`,
       [locked.receipt, to.state, to.paymentId, to.referralId, reason, principal.role],
     );
+    // The person's decision is final: the receipt's callback, if still open, is no longer judged again
+    // (a sweep could otherwise give a dismissed receipt to a payment, or try an attached one twice).
+    if (locked.checkoutRequestId) {
+      await manager.query(
+        `UPDATE mpesa_callbacks SET state = $2, payment_id = $3, note = left($4, 500), processed_at = now() WHERE checkout_request_id = $1 AND state = 'unmatched'`,
+        [locked.checkoutRequestId, to.state === 'applied' ? 'applied' : 'dismissed', to.paymentId, `receipt ${locked.receipt} ${type} by an admin (${principal.role}): ${reason}`],
+      );
+    }
     await recordReceiptEvent(manager, {
       receipt: locked.receipt,
       type,
