@@ -49,7 +49,8 @@ const EDGE_MS = 5 * 60 * 1000;
 
 const CHARGE = /charge/i;
 /** Money moved between the organisation's own accounts (utility, working, settlement): not a payment. */
-const SETTLEMENT = /settle|transfer|sweep|move\s*funds|working\s*account|utility\s*account|revers/i;
+const SETTLEMENT = /settle|transfer|sweep|move\s*funds|working\s*account|utility\s*account/i;
+const REVERSAL = /revers/i;
 
 export function oursSide(p: PaymentFacts): OursSide {
   return { paymentId: p.id, amount: p.amount, status: p.status, receipt: p.receipt, accountReference: p.accountReference, completedAt: p.completedAt };
@@ -75,6 +76,7 @@ function ignoredBecause(row: StatementRow): string | null {
   const words = `${row.reasonType ?? ''} ${row.details ?? ''}`;
   if (CHARGE.test(words)) return "a charge row: M-Pesa's fee on a payment, not money paid in";
   if (SETTLEMENT.test(words)) return "a settlement row: money moved between the organisation's own accounts";
+  if (REVERSAL.test(words)) return 'a reversal: money sent back or returned, not a payment in';
   if (row.transactionStatus.toLowerCase() !== 'completed') {
     return `Transaction Status is "${row.transactionStatus || '(empty)'}", not Completed: no money was received`;
   }
@@ -167,10 +169,13 @@ export function compareStatement(statement: Statement, period: { from: string; t
 
     let note = 'no payment here holds this receipt: M-Pesa received money the service did not record';
     if (byReference) {
-      note +=
-        byReference.status === 'completed'
-          ? `; A/C No. ${byReference.accountReference} is a payment already completed${byReference.receipt ? ` with receipt ${byReference.receipt}` : ''}: the patient may have paid twice`
-          : `; A/C No. ${byReference.accountReference} is a payment that is ${byReference.status} here: the money may be for it`;
+      if (byReference.status !== 'completed') {
+        note += `; A/C No. ${byReference.accountReference} is a payment that is ${byReference.status} here: the money may be for it`;
+      } else if (byReference.receipt) {
+        note += `; A/C No. ${byReference.accountReference} is a payment already completed with receipt ${byReference.receipt}: the patient may have paid twice`;
+      } else {
+        note += `; A/C No. ${byReference.accountReference} is a payment completed without a receipt number, for ${kes(byReference.amount)}: not this amount`;
+      }
     }
     line('missingInOurs', note, byReference);
     receipts.push({ receipt: row.receipt, amount, phoneNumber, paidAt, state: 'unmatched', reason: `statement: ${note}`, paymentId: null, referralId: null });

@@ -94,7 +94,10 @@ export class StatementImportService {
       return { id: created.id as string, createdAt: created.created_at as Date, replayed: false as const, recorded: recorded.length };
     });
     if (outcome.replayed) return { report: await this.reports.get(outcome.id), replayed: true };
-    this.logger.log(`statement ${sha256.slice(0, 12)} imported as report ${outcome.id}: ${JSON.stringify(counts)}, ${outcome.recorded} new receipts`);
+    const message = `statement ${sha256.slice(0, 12)} imported as report ${outcome.id}: ${JSON.stringify(counts)}, ${outcome.recorded} new receipts`;
+    // Money nobody recorded, or that disagrees with our books, is for a person: a warning, as the callback path logs it.
+    if (counts.missingInOurs + counts.amountDiffers + counts.missingInMpesa > 0) this.logger.warn(`${message}; see GET /api/reconciliation/reports/${outcome.id}`);
+    else this.logger.log(message);
     // Answered from memory rather than read back: a large report is not held twice.
     const report: Report = {
       id: outcome.id,
