@@ -19,6 +19,7 @@ function row(n: number, receipt: string, paidIn: string | null, extra: Partial<S
     reasonType: 'Pay Bill Online',
     otherParty: '25470****111 - ALICE ****',
     accountNumber: null,
+    currency: null,
     ...extra,
   };
 }
@@ -78,10 +79,11 @@ describe('compareStatement', () => {
         row(3, 'R7', null, { withdrawnText: '-15.00', withdrawn: parseMoney('-15.00'), details: 'Pay Bill Charge', reasonType: 'Pay Bill Charge' }),
         row(4, 'R8', null, { withdrawnText: '-100.00', withdrawn: parseMoney('-100.00'), details: 'Business Payment to 2547…', reasonType: 'Business Payment' }),
         row(5, 'R9', '300.00', { otherParty: '254712345678 - BOB ONYANGO' }),
+        row(6, 'R10', '300.00', { currency: 'USD' }),
       ],
       [],
     );
-    expect(lines.map((l) => `${l.kind} ${l.note.split(':')[0]}`)).toEqual(['ignored a reversal', 'ignored a charge row', 'ignored a withdrawal', 'missingInOurs no payment here holds this receipt']);
+    expect(lines.map((l) => `${l.kind} ${l.note.split(':')[0]}`)).toEqual(['ignored a reversal', 'ignored a charge row', 'ignored a withdrawal', 'missingInOurs no payment here holds this receipt', 'ignored the amounts are in USD, not KES']);
     expect(receipts).toEqual([expect.objectContaining({ receipt: 'R9', phoneNumber: '254712345678', state: 'unmatched' })]);
   });
 });

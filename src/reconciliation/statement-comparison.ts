@@ -77,6 +77,7 @@ function ignoredBecause(row: StatementRow): string | null {
   if (CHARGE.test(words)) return "a charge row: M-Pesa's fee on a payment, not money paid in";
   if (SETTLEMENT.test(words)) return "a settlement row: money moved between the organisation's own accounts";
   if (REVERSAL.test(words)) return 'a reversal: money sent back or returned, not a payment in';
+  if (row.currency && !/^(kes|ksh|kshs)$/i.test(row.currency)) return `the amounts are in ${row.currency}, not KES`;
   if (row.transactionStatus.toLowerCase() !== 'completed') {
     return `Transaction Status is "${row.transactionStatus || '(empty)'}", not Completed: no money was received`;
   }

@@ -16,8 +16,8 @@ const REQUIRED = {
   paidIn: 'Paid In',
   withdrawn: 'Withdrawn',
 } as const;
-/** Read when present: `Details`, `Reason Type`, `Other Party Info`, `A/C No.`. */
-type Column = keyof typeof REQUIRED | 'details' | 'reasonType' | 'otherParty' | 'accountNumber';
+/** Read when present: `Details`, `Reason Type`, `Other Party Info`, `A/C No.`, `Currency`. */
+type Column = keyof typeof REQUIRED | 'details' | 'reasonType' | 'otherParty' | 'accountNumber' | 'currency';
 
 /** Header keys (statement-values headerKey) each column answers to. */
 const ALIASES: Record<Column, string[]> = {
@@ -30,6 +30,7 @@ const ALIASES: Record<Column, string[]> = {
   reasonType: ['reasontype'],
   otherParty: ['otherpartyinfo', 'otherparty'],
   accountNumber: ['acno', 'accountno', 'accountnumber', 'acnumber'],
+  currency: ['currency'],
 };
 
 /** The header row is looked for in the first rows only: a preamble is a dozen label rows. */
@@ -58,6 +59,8 @@ export interface StatementRow {
   reasonType: string | null;
   otherParty: string | null;
   accountNumber: string | null;
+  /** The `Currency` column when the export has one. */
+  currency: string | null;
 }
 
 export interface Statement {
@@ -176,6 +179,7 @@ class StatementBuilder {
       details: textOrNull(at('details')),
       reasonType: textOrNull(at('reasonType')),
       otherParty: textOrNull(at('otherParty')),
+      currency: textOrNull(at('currency')),
       accountNumber: (() => {
         const text = accountNumberText(at('accountNumber'));
         return text === null ? null : clean(text);
