@@ -53,6 +53,21 @@ function displayName(name: string): string | null {
   return clean === '' ? null : clean;
 }
 
+/**
+ * The import inserts receipts a callback batch may be inserting at the same moment (in another
+ * order): Postgres then aborts one of the two (40P01). The import is all or nothing, so it runs again.
+ */
+async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+      if (attempt >= attempts || (code !== '40P01' && code !== '40001')) throw error;
+    }
+  }
+}
+
 @Injectable()
 export class StatementImportService {
   private readonly logger = new Logger(StatementImportService.name);
@@ -73,7 +88,7 @@ export class StatementImportService {
     const counts = countLines(lines);
     const fileName = displayName(file.originalname);
 
-    const outcome = await this.dataSource.transaction(async (manager) => {
+    const outcome = await retryOnDeadlock(() => this.dataSource.transaction(async (manager) => {
       // One import of a given file at a time: the second waits, then finds the first's report.
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`statement-import:${sha256}`]);
       const linesJson = JSON.stringify(lines);
@@ -92,7 +107,7 @@ export class StatementImportService {
       );
       const recorded = await recordStatementReceipts(manager, created.id, receipts);
       return { id: created.id as string, createdAt: created.created_at as Date, replayed: false as const, recorded: recorded.length };
-    });
+    }));
     if (outcome.replayed) return { report: await this.reports.get(outcome.id), replayed: true };
     const message = `statement ${sha256.slice(0, 12)} imported as report ${outcome.id}: ${JSON.stringify(counts)}, ${outcome.recorded} new receipts`;
     // Money nobody recorded, or that disagrees with our books, is for a person: a warning, as the callback path logs it.
