@@ -210,6 +210,16 @@ describe('Statement import', () => {
       expect(changedTables(before, await stateFingerprint(t.dataSource))).toEqual([]);
     });
 
+    it('two imports of one file at the same moment write one report', async () => {
+      const csv = statementCsv({ rows: paidInRows('UF1CONC001', '2026-06-17T07:00:00Z', '700.00', 'X9SSSSSS') });
+      const [a, b] = await Promise.all([upload(csv, 'twice.csv'), upload(csv, 'twice.csv')]);
+      expect([a.status, b.status]).toEqual([201, 201]);
+      expect(a.body.id).toBe(b.body.id);
+      expect([a.headers['idempotent-replayed'], b.headers['idempotent-replayed']].filter(Boolean)).toEqual(['true']);
+      const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM receipt_events WHERE receipt = 'UF1CONC001'`);
+      expect(count).toBe(1);
+    });
+
     it('takes the period from the rows when the preamble has none', async () => {
       const csv = statementCsv({ periodFrom: null, rows: paidInRows('UF1AAA0001', '2026-06-10T07:00:00Z', '1000', p.matched.ref) });
       const res = await upload(csv, 'no-period.csv');
