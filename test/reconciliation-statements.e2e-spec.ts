@@ -196,15 +196,15 @@ describe('Statement import', () => {
     it('gives the same counts, records no receipt twice, and a second import changes nothing', async () => {
       const receiptsBefore = await statementReceipts();
       const csv = statementCsv({ ...juneStatement(), headers: loose, columns: order });
-      const res = await upload(csv, 'statement.csv');
+      const res = await upload(csv, 'Taarifa ya Juni – ACME.csv');
       expect({ status: res.status, body: res.status === 201 ? 'ok' : res.body }).toEqual({ status: 201, body: 'ok' });
       expect(res.body.counts).toEqual(EXPECTED_COUNTS);
-      expect(res.body.fileName).toBe('statement.csv');
+      expect(res.body.fileName).toBe('Taarifa ya Juni – ACME.csv');
       expect(res.body.lines.map((l: Line) => `${l.kind} ${l.receipt}`)).toContain('missingInOurs UF1AAA0004');
       expect(await statementReceipts()).toEqual(receiptsBefore);
 
       const before = await stateFingerprint(t.dataSource);
-      const again = await upload(csv, 'statement.csv');
+      const again = await upload(csv, 'Taarifa ya Juni – ACME.csv');
       expect(again.status).toBe(201);
       expect(again.body).toEqual(res.body);
       expect(changedTables(before, await stateFingerprint(t.dataSource))).toEqual([]);

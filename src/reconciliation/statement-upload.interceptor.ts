@@ -15,6 +15,8 @@ const HOW = `Send the statement as multipart/form-data, the file in the field "$
 
 const Multer = FileInterceptor(STATEMENT_FIELD, {
   limits: { fileSize: STATEMENT_MAX_BYTES, files: 1, fields: 0, parts: 1 },
+  // Browsers and curl send a file name's UTF-8 bytes as they are: read them as UTF-8, not Latin-1.
+  defParamCharset: 'utf8',
 });
 
 const fileField = (message: string) => ({ fields: [{ field: STATEMENT_FIELD, messages: [message] }] });
