@@ -146,6 +146,11 @@ describe('Statement import', () => {
       const events = await t.dataSource.query(`SELECT receipt, type, to_state, source, detail FROM receipt_events ORDER BY receipt`);
       expect(events).toHaveLength(4);
       expect(events.every((e: { type: string; source: string; detail: { reportId: string } }) => e.type === 'recorded' && e.source === 'statement' && e.detail.reportId === first.id)).toBe(true);
+      // As the receipts API shows it.
+      const shown = await get('/api/receipts/UF1AAA0004');
+      expect(shown.status).toBe(200);
+      expect(shown.body).toMatchObject({ receipt: 'UF1AAA0004', source: 'statement', state: 'unmatched', phoneNumber: null, amount: 2000, paidAt: '2026-06-14T07:00:00.000Z' });
+      expect(shown.body.events).toEqual([expect.objectContaining({ type: 'recorded', source: 'statement', toState: 'unmatched' })]);
     });
 
     it('importing the same file again changes nothing and answers the same report', async () => {
