@@ -87,7 +87,7 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     example: { message: 'The first request with this Idempotency-Key is still running' },
   },
   PAYLOAD_TOO_LARGE: {
-    meaning: 'The body is over 64 KB.',
+    meaning: 'The body is over 64 KB (a statement upload: over 10 MB).',
     example: { message: 'Request body is too large' },
   },
   UNSUPPORTED_MEDIA_TYPE: {
