@@ -154,7 +154,7 @@ export function deliverWebhookOptions(deliveryId: string, config: AppConfig, att
 }
 
 /** At most this many deliveries per batch job. */
-export const WEBHOOK_BATCH_MAX = 50;
+export const WEBHOOK_BATCH_MAX = 500;
 
 /**
  * A batch's job: its id from its first delivery (publishing the same batch twice runs it once).
