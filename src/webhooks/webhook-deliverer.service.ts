@@ -26,6 +26,33 @@ export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
 /** Attempts a batch records in one statement (and at the end, whatever is left). */
 const RECORD_EVERY = 25;
 
+/**
+ * Sends in flight at once in one worker process, all batches together: what the delivery queue's
+ * concurrency allowed when each job was one attempt, so batches (five lanes each) never take more
+ * of the event loop that the payment jobs share than single deliveries did.
+ */
+export const SENDS_PER_PROCESS = 20;
+
+/** Permits for SENDS_PER_PROCESS, first come first served; batches' lanes and retries alike. */
+class SendPermits {
+  private free = SENDS_PER_PROCESS;
+  private readonly waiting: (() => void)[] = [];
+
+  async take(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
 /** What a batch did; `busy`: no slot free at the endpoint, try the batch again shortly. */
 export type BatchOutcome = 'busy' | { sent: number; succeeded: number; failed: number; skipped: number };
 
@@ -65,6 +92,7 @@ interface DeliveryRow {
 @Injectable()
 export class WebhookDeliverer {
   private readonly logger = new Logger(WebhookDeliverer.name);
+  private readonly permits = new SendPermits();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -119,7 +147,13 @@ export class WebhookDeliverer {
       const lane = async () => {
         while (next < rows.length) {
           const row = rows[next++];
-          const sent = await this.send(row, agents);
+          await this.permits.take();
+          let sent: SentAttempt;
+          try {
+            sent = await this.send(row, agents);
+          } finally {
+            this.permits.give();
+          }
           if (sent.ok) succeeded++;
           pending.push(sent);
           if (pending.length >= RECORD_EVERY) await record();
@@ -233,7 +267,13 @@ export class WebhookDeliverer {
       row.body,
       now,
     );
-    const result = await sendWebhook(row.url, { ...headers }, row.body, { allowPrivateUrls: this.config.webhooks.allowPrivateUrls });
+    await this.permits.take();
+    let result: Awaited<ReturnType<typeof sendWebhook>>;
+    try {
+      result = await sendWebhook(row.url, { ...headers }, row.body, { allowPrivateUrls: this.config.webhooks.allowPrivateUrls });
+    } finally {
+      this.permits.give();
+    }
     const attempt: WebhookAttempt = { at: now.toISOString(), httpStatus: result.httpStatus, error: result.error, durationMs: result.durationMs };
 
     if (result.ok) {
