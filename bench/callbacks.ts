@@ -88,6 +88,8 @@ export interface CallbackBenchHooks {
   label?: string;
   /** After the services started, before the warm-up. */
   afterStart?(api: ServiceProcess, pg: Client): Promise<void>;
+  /** Other processes whose CPU the run reports, by name (the webhook benchmark's receivers). */
+  cpuOf?: Record<string, number>;
   /** After every callback was applied and checked, before the services stop. */
   afterApplied?(api: ServiceProcess, pg: Client, startedAt: number): Promise<void>;
 }
@@ -126,12 +128,12 @@ export async function runCallbackBench(options: BenchOptions, hooks: CallbackBen
     if ((await completedCount(pg, 'bench-warm')) !== warm) throw new Error('the warm-up callbacks did not complete every payment');
 
     const bodies = bodiesOf('bench-main', n);
-    const cpuBefore = cpuReading(api, worker);
+    const cpuBefore = cpuReading(api, worker, hooks.cpuOf);
     const startedAt = Date.now();
     const answered = await fire(api, bodies, concurrency);
     const answeredMs = Date.now() - startedAt;
     await waitUntilApplied(pg, `all ${n} callbacks to be applied`, Math.max(120_000, n * 20));
-    const cpu = cpuPerItem(cpuBefore, cpuReading(api, worker), n);
+    const cpu = cpuPerItem(cpuBefore, cpuReading(api, worker, hooks.cpuOf), n);
     const appliedMs = (await lastPaymentEventAt(pg)) - startedAt;
     if ((await completedCount(pg, 'bench-main')) !== n) throw new Error('not every payment completed and referral paid');
     await hooks.afterApplied?.(api, pg, startedAt);

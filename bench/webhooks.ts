@@ -2,12 +2,12 @@
 // endpoints, then with two endpoints subscribed to payment.completed (two local receivers that
 // answer 200 at once). Reports the cost added to the callback path (applied/s with ÷ without;
 // goal: it loses less than 10 %), events delivered per second, and delivery lag (the event's
-// createdAt to its arrival at the receiver) p50 / p99.
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// createdAt to its arrival at the receiver) p50 / p99. The receivers run in a child process of
+// their own (bench/lib/webhook-receivers.ts), their CPU reported as `receivers`.
 import type { Client } from 'pg';
 import { CallbackBenchResult, runCallbackBench } from './callbacks';
 import { ADMIN_KEY, BenchOptions, describeCpu, printTable, round, runAlone, ServiceProcess, waitUntil } from './lib/harness';
+import { startReceivers } from './lib/webhook-receivers';
 
 export interface WebhookBenchResult {
   n: number;
@@ -17,28 +17,6 @@ export interface WebhookBenchResult {
   ratio: number;
   goal: string;
   delivered: { events: number; perSecond: number; lagP50Ms: number; lagP99Ms: number; failedAttempts: number };
-}
-
-interface Receiver {
-  url: string;
-  arrivals: number[];
-  close(): Promise<void>;
-}
-
-async function receiver(): Promise<Receiver> {
-  const arrivals: number[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const createdAt = Date.parse((JSON.parse(body) as { createdAt: string }).createdAt);
-      arrivals.push(Date.now() - createdAt);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, arrivals, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 function percentile(values: number[], p: number): number {
@@ -52,19 +30,20 @@ export async function runWebhookBench(options: BenchOptions): Promise<WebhookBen
   /** The callback benchmark's own warm-up size. */
   const warmUp = options.smoke ? 50 : 1000;
   const without = await runCallbackBench({ ...options, n }, { label: 'no webhook endpoint' });
-  const receivers = [await receiver(), await receiver()];
+  const receivers = await startReceivers(2);
   let delivered: WebhookBenchResult['delivered'] | null = null;
   try {
     const withEndpoints = await runCallbackBench(
       { ...options, n },
       {
         label: 'two webhook endpoints subscribed',
+        cpuOf: { receivers: receivers.pid },
         afterStart: async (api: ServiceProcess) => {
-          for (const r of receivers) {
+          for (const url of receivers.urls) {
             const res = await fetch(`${api.baseUrl}/api/webhooks`, {
               method: 'POST',
               headers: { 'Content-Type': 'application/json', 'X-API-Key': ADMIN_KEY },
-              body: JSON.stringify({ url: r.url, events: ['payment.completed'], description: 'benchmark receiver' }),
+              body: JSON.stringify({ url, events: ['payment.completed'], description: 'benchmark receiver' }),
             });
             if (res.status !== 201) throw new Error(`creating a webhook endpoint answered ${res.status}: ${await res.text()}`);
           }
@@ -85,7 +64,7 @@ export async function runWebhookBench(options: BenchOptions): Promise<WebhookBen
           const { rows } = await pg.query<{ failed: string }>(
             `SELECT coalesce(sum(jsonb_array_length(attempts)), 0) - count(*) AS failed FROM webhook_deliveries`,
           );
-          const lags = receivers.flatMap((r) => r.arrivals);
+          const lags = await receivers.arrivals();
           delivered = {
             events: expected,
             perSecond: round((2 * n) / seconds, 1),
@@ -109,7 +88,7 @@ export async function runWebhookBench(options: BenchOptions): Promise<WebhookBen
     ]);
     return result;
   } finally {
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.close();
   }
 }
 

@@ -390,14 +390,14 @@ function pidsNamed(name: string): number[] {
   return pids;
 }
 
-export type CpuSplit = Record<'api' | 'worker' | 'postgres' | 'redis' | 'benchmark', number>;
+export type CpuSplit = Record<'api' | 'worker' | 'postgres' | 'redis' | 'benchmark', number> & Record<string, number>;
 
 /**
  * CPU used so far by the API, the worker, every Postgres process, Redis and this benchmark process
  * (the load generator). Postgres backends that exit between two readings take their time with
  * them, so the benchmark reads while its connections are still open.
  */
-export function cpuReading(api: ServiceProcess, worker: ServiceProcess): CpuSplit {
+export function cpuReading(api: ServiceProcess, worker: ServiceProcess, others: Record<string, number> = {}): CpuSplit {
   const own = process.cpuUsage();
   const sum = (pids: number[]) => pids.reduce((total, pid) => total + processCpuMs(pid), 0);
   return {
@@ -406,6 +406,7 @@ export function cpuReading(api: ServiceProcess, worker: ServiceProcess): CpuSpli
     postgres: sum(pidsNamed('postgres')),
     redis: sum(pidsNamed('redis-server')),
     benchmark: (own.user + own.system) / 1000,
+    ...Object.fromEntries(Object.entries(others).map(([name, pid]) => [name, processCpuMs(pid)])),
   };
 }
 

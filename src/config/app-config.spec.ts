@@ -151,7 +151,7 @@ describe('loadAppConfig', () => {
   });
 
   it('webhooks: private URLs allowed and http accepted in simulator mode only, unless set', () => {
-    expect(loadAppConfig({}).webhooks).toEqual({ requireHttps: false, allowPrivateUrls: true, retryUnitMs: 1000, fanOutIntervalMs: 1000 });
+    expect(loadAppConfig({}).webhooks).toEqual({ requireHttps: false, allowPrivateUrls: true, retryUnitMs: 1000, fanOutIntervalMs: 1000, republishAfterS: 120 });
     expect(loadAppConfig(productionSecrets).webhooks).toMatchObject({ requireHttps: true, allowPrivateUrls: false });
     expect(loadAppConfig({ ...productionSecrets, WEBHOOK_ALLOW_PRIVATE_URLS: 'yes' }).webhooks.allowPrivateUrls).toBe(true);
     expect(loadAppConfig({ WEBHOOK_ALLOW_PRIVATE_URLS: 'false' }).webhooks.allowPrivateUrls).toBe(false);

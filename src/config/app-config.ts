@@ -89,6 +89,8 @@ export interface WebhookRules {
   /** Milliseconds per second of the contract's retry schedule: 1000 but in tests. */
   retryUnitMs: number;
   fanOutIntervalMs: number;
+  /** A pending delivery this far past its attempt time is published again (WEBHOOK_REPUBLISH_AFTER_S). */
+  republishAfterS: number;
 }
 
 export class ConfigurationError extends Error {
@@ -199,6 +201,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       allowPrivateUrls: vars.WEBHOOK_ALLOW_PRIVATE_URLS ?? simulator,
       retryUnitMs: vars.WEBHOOK_RETRY_UNIT_MS,
       fanOutIntervalMs: vars.WEBHOOK_FANOUT_INTERVAL_MS,
+      republishAfterS: vars.WEBHOOK_REPUBLISH_AFTER_S,
     },
   };
   return deepFreeze(config);

@@ -233,6 +233,14 @@ export class EnvironmentVariables {
   @IntegerIn(100, 60000)
   WEBHOOK_FANOUT_INTERVAL_MS: number = 1000;
 
+  /**
+   * Not in the contract: a pending webhook delivery this long past its attempt time has lost its
+   * job (a Redis that lost its data) and is published again; the sweep runs every quarter of it,
+   * at most every 30 s. Tests shorten it.
+   */
+  @IntegerIn(2, 3600)
+  WEBHOOK_REPUBLISH_AFTER_S: number = 120;
+
   /** Not in the contract: STK Push Queries per second, shared by every worker process. */
   @IntegerIn(1, 1000)
   RECONCILE_QUERIES_PER_S: number = 5;

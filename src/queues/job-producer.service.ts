@@ -28,19 +28,16 @@ export class JobProducer {
 
   /** Throws when Redis refuses the job or does not take it within PUBLISH_TIMEOUT_MS. */
   async publish<J extends JobName>(job: J, data: JobPayloads[J], options: JobsOptions): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const added = this.queueFor(job).add(job, data, options);
-    added.catch(() => undefined); // a late failure after the timeout below has nobody to tell
-    try {
-      await Promise.race([
-        added,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis did not take the job within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withinPublishTimeout(this.queueFor(job).add(job, data, options), 'the job');
+  }
+
+  /**
+   * Several jobs of one kind in one round trip (a MULTI): all are taken or, on a throw, perhaps
+   * some; callers publish again what they cannot tell was taken (job ids make that harmless).
+   */
+  async publishBulk<J extends JobName>(job: J, jobs: readonly { data: JobPayloads[J]; options: JobsOptions }[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await withinPublishTimeout(this.queueFor(job).addBulk(jobs.map((j) => ({ name: job, data: j.data, opts: j.options }))), `${jobs.length} jobs`);
   }
 
   /**
@@ -54,6 +51,21 @@ export class JobProducer {
     if (state !== 'completed' && state !== 'failed') return false;
     await existing.remove();
     return true;
+  }
+}
+
+async function withinPublishTimeout(added: Promise<unknown>, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  added.catch(() => undefined); // a late failure after the timeout below has nobody to tell
+  try {
+    await Promise.race([
+      added,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not take ${what} within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

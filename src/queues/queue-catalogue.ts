@@ -14,7 +14,7 @@ export const QUEUES = {
   reconcile: 'reconcile',
   /** Periodic: republish owed pushes, finish abandoned sends, apply leftover callbacks. */
   sweep: 'payment-sweep',
-  /** One webhook delivery per job, its own queue so a slow receiver never holds up a payment. */
+  /** Webhook deliveries: a fan-out round's deliveries to one endpoint per job, a retry per job; its own queue so a slow receiver never holds up a payment. */
   webhookDelivery: 'webhook-delivery',
   /** Periodic: turn new history rows into webhook events and deliveries; republish lost deliveries. */
   webhookOutbox: 'webhook-outbox',
@@ -28,6 +28,7 @@ export const JOBS = {
   reconcileSweep: 'reconcile-sweep',
   paymentSweep: 'payment-sweep',
   deliverWebhook: 'deliver-webhook',
+  deliverWebhookBatch: 'deliver-webhook-batch',
   webhookFanOut: 'webhook-fan-out',
   webhookSweep: 'webhook-sweep',
 } as const;
@@ -46,12 +47,19 @@ export interface DeliverWebhookJob {
   attemptOffset?: number;
 }
 
+/** A fan-out round's first attempts at one endpoint; a failed one goes on as its own deliver-webhook job. */
+export interface DeliverWebhookBatchJob {
+  endpointId: string;
+  deliveryIds: string[];
+}
+
 /** The payload of each job. */
 export interface JobPayloads {
   'send-stk-push': SendStkPushJob;
   'reconcile-sweep': Record<string, never>;
   'payment-sweep': Record<string, never>;
   'deliver-webhook': DeliverWebhookJob;
+  'deliver-webhook-batch': DeliverWebhookBatchJob;
   'webhook-fan-out': Record<string, never>;
   'webhook-sweep': Record<string, never>;
 }
@@ -62,6 +70,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'reconcile-sweep': QUEUES.reconcile,
   'payment-sweep': QUEUES.sweep,
   'deliver-webhook': QUEUES.webhookDelivery,
+  'deliver-webhook-batch': QUEUES.webhookDelivery,
   'webhook-fan-out': QUEUES.webhookOutbox,
   'webhook-sweep': QUEUES.webhookOutbox,
 };
@@ -144,6 +153,24 @@ export function deliverWebhookOptions(deliveryId: string, config: AppConfig, att
   };
 }
 
+/** At most this many deliveries per batch job. */
+export const WEBHOOK_BATCH_MAX = 500;
+
+/**
+ * A batch's job: its id from its first delivery (publishing the same batch twice runs it once).
+ * Its attempts are not the deliveries' (each delivery's first attempt is made once and recorded;
+ * a failed one continues as its own job on the schedule): they only cover the batch failing as a
+ * whole, Postgres away for instance.
+ */
+export function deliverWebhookBatchOptions(firstDeliveryId: string): JobsOptions {
+  return {
+    jobId: `webhook-batch-${firstDeliveryId}`,
+    attempts: 5,
+    backoff: { type: 'fixed', delay: 5000 },
+    ...KEEP_FINISHED,
+  };
+}
+
 /** An admin's redelivery: its own job (the scheduled one may still be waiting), one attempt. */
 export function redeliverWebhookOptions(deliveryId: string, attemptNumber: number): JobsOptions {
   return { jobId: `${webhookDeliveryJobId(deliveryId)}-manual-${attemptNumber}`, attempts: 1, ...KEEP_FINISHED };
@@ -197,5 +224,5 @@ export const SCHEDULES: readonly Schedule[] = [
   // At least every 10 s: an owed push or a stored callback must not wait long.
   { id: 'payment-sweep', job: JOBS.paymentSweep, everyMs: (config) => Math.min(10, config.payments.reconcileIntervalS) * 1000, opts: KEEP_FEW },
   { id: 'webhook-fan-out', job: JOBS.webhookFanOut, everyMs: (config) => config.webhooks.fanOutIntervalMs, opts: KEEP_FEW },
-  { id: 'webhook-sweep', job: JOBS.webhookSweep, everyMs: () => 30_000, opts: KEEP_FEW },
+  { id: 'webhook-sweep', job: JOBS.webhookSweep, everyMs: (config) => Math.min(30_000, (config.webhooks.republishAfterS * 1000) / 4), opts: KEEP_FEW },
 ];

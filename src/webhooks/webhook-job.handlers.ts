@@ -1,10 +1,11 @@
-// The webhook jobs of the queue catalogue: one delivery attempt, the fan-out round, the sweep.
+// The webhook jobs of the queue catalogue: a round's first attempts at one endpoint, one delivery's
+// attempts, the fan-out round, the sweep.
 import { Injectable } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { JobHandler } from '../queues/job-handler.registry';
-import { DeliverWebhookJob, JOBS, webhookRetryDelayMs } from '../queues/queue-catalogue';
+import { DeliverWebhookBatchJob, DeliverWebhookJob, JOBS, webhookRetryDelayMs } from '../queues/queue-catalogue';
 import { WebhookDeliverer } from './webhook-deliverer.service';
 import { WebhookOutbox } from './webhook-outbox.service';
 
@@ -34,6 +35,17 @@ export class WebhookJobHandlers {
     // Let BullMQ see it: a retry gets the schedule's backoff, the last failure fails the job.
     if (outcome === 'retry') throw new Error(`delivery ${job.data.deliveryId} attempt ${attemptNumber} failed`);
     if (outcome === 'failed' && !manual) throw new UnrecoverableError(`delivery ${job.data.deliveryId} failed after ${attemptNumber} attempts`);
+    return outcome;
+  }
+
+  @JobHandler(JOBS.deliverWebhookBatch)
+  async deliverBatch(job: Job<DeliverWebhookBatchJob>) {
+    const outcome = await this.deliverer.deliverBatch(job.data.endpointId, job.data.deliveryIds, job.id ?? job.data.deliveryIds[0]);
+    if (outcome === 'busy') {
+      // The endpoint's slots are all taken: back in a second or so, not using one of the job's attempts.
+      await job.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 1000), job.token);
+      throw new DelayedError();
+    }
     return outcome;
   }
 

@@ -3,13 +3,17 @@
 // path writes nothing more and a rolled-back change leaves no row to report. A fan-out round, in
 // one transaction, claims history rows not yet fanned out (FOR UPDATE SKIP LOCKED, so rounds on
 // several workers never take the same rows), writes one event per type they make and one delivery
-// per subscribed endpoint, and marks the rows; only after commit are the delivery jobs published.
+// per subscribed endpoint, and marks the rows; only after commit are the delivery jobs published,
+// one job per endpoint for up to WEBHOOK_BATCH_MAX of the round's deliveries (a delivery whose
+// first attempt fails goes on as its own job, on the retry schedule). Each step is one statement
+// for the whole round, whatever its size. With no endpoint enabled a round only marks the rows.
 // Rows are found by their NULL mark, never by a high-water mark of ids: transactions commit out of
 // id order, and a row committed late below the mark would be skipped for ever.
 // A publish that fails (Redis away, a crash between commit and publish) leaves the delivery
 // unpublished; the sweep publishes it again, and also any pending delivery long overdue (a Redis
-// that lost its jobs). Jobs have the delivery's id, and the handler does nothing for a delivery no
-// longer pending, so publishing twice is harmless.
+// that lost its jobs, WEBHOOK_REPUBLISH_AFTER_S). Jobs have the delivery's (or the batch's first
+// delivery's) id, and the handlers do nothing for a delivery no longer pending (a batch: nothing
+// for one already attempted), so publishing twice is harmless.
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -20,7 +24,7 @@ import { Payment } from '../payments/payment.entity';
 import type { PaymentStatus } from '../payments/payment-status';
 import { toPaymentView } from '../payments/payment.view';
 import { JobProducer } from '../queues/job-producer.service';
-import { deliverWebhookOptions, JOBS, webhookDeliveryJobId } from '../queues/queue-catalogue';
+import { deliverWebhookBatchOptions, deliverWebhookOptions, JOBS, WEBHOOK_BATCH_MAX, webhookDeliveryJobId } from '../queues/queue-catalogue';
 import { Referral } from '../referrals/referral.entity';
 import { toReferralView } from '../referrals/referral.view';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
@@ -31,8 +35,6 @@ import { paymentEventTypes, referralEventTypes, WebhookEventBody } from './webho
 export const FAN_OUT_BATCH = 500;
 /** An unpublished delivery younger than this may still be being published by its round. */
 const UNPUBLISHED_GRACE_S = 15;
-/** A pending delivery this far past its attempt time has lost its job. */
-const OVERDUE_S = 120;
 
 interface Candidate {
   type: string;
@@ -40,6 +42,12 @@ interface Candidate {
   sourceId: string;
   at: Date;
   subject: { kind: 'payment' | 'referral'; id: string };
+}
+
+/** A delivery just written, to be published. */
+export interface NewDelivery {
+  id: string;
+  endpointId: string;
 }
 
 export interface NewEvent {
@@ -64,29 +72,51 @@ export class WebhookOutbox {
   async fanOut(maxRounds = 20): Promise<{ deliveries: number }> {
     let deliveries = 0;
     for (let round = 0; round < maxRounds; round++) {
-      const { claimed, deliveryIds } = await this.dataSource.transaction((manager) => this.fanOutRound(manager));
-      await this.publish(deliveryIds);
-      deliveries += deliveryIds.length;
+      const { claimed, made } = await this.dataSource.transaction((manager) => this.fanOutRound(manager));
+      await this.publishBatches(made);
+      deliveries += made.length;
       if (claimed < FAN_OUT_BATCH) break;
     }
     return { deliveries };
   }
 
-  private async fanOutRound(manager: EntityManager): Promise<{ claimed: number; deliveryIds: string[] }> {
+  private async fanOutRound(manager: EntityManager): Promise<{ claimed: number; made: NewDelivery[] }> {
+    const endpoints = await enabledEndpoints(manager);
+    if (endpoints.length === 0) {
+      // Nobody to tell: the rows are only marked (so an endpoint created later is not told of the
+      // past), without reading them, one statement per table.
+      const [{ payments, referrals }] = (await manager.query(
+        `WITH p AS (UPDATE payment_events SET webhook_fanned_out_at = now()
+                     WHERE id IN (SELECT id FROM payment_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                     RETURNING 1),
+              r AS (UPDATE referral_status_changes SET webhook_fanned_out_at = now()
+                     WHERE id IN (SELECT id FROM referral_status_changes WHERE webhook_fanned_out_at IS NULL ORDER BY at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                     RETURNING 1)
+         SELECT (SELECT count(*) FROM p)::int AS payments, (SELECT count(*) FROM r)::int AS referrals`,
+        [FAN_OUT_BATCH],
+      )) as { payments: number; referrals: number }[];
+      return { claimed: Math.max(payments, referrals), made: [] };
+    }
+
+    // Claimed and marked in one statement per table: the mark is undone with the round if it fails.
     const payments = (await manager.query(
-      `SELECT id::text AS id, payment_id, type, from_status, to_status, at FROM payment_events
-        WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      `UPDATE payment_events SET webhook_fanned_out_at = now()
+        WHERE id IN (SELECT id FROM payment_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id::text AS id, payment_id, type, from_status, to_status, at`,
       [FAN_OUT_BATCH],
-    )) as { id: string; payment_id: string; type: string; from_status: PaymentStatus | null; to_status: PaymentStatus | null; at: Date }[];
+    )) as [{ id: string; payment_id: string; type: string; from_status: PaymentStatus | null; to_status: PaymentStatus | null; at: Date }[], number];
     const referrals = (await manager.query(
-      `SELECT id, referral_id, to_status, at FROM referral_status_changes
-        WHERE webhook_fanned_out_at IS NULL ORDER BY at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      `UPDATE referral_status_changes SET webhook_fanned_out_at = now()
+        WHERE id IN (SELECT id FROM referral_status_changes WHERE webhook_fanned_out_at IS NULL ORDER BY at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, referral_id, to_status, at`,
       [FAN_OUT_BATCH],
-    )) as { id: string; referral_id: string; to_status: string; at: Date }[];
-    if (payments.length === 0 && referrals.length === 0) return { claimed: 0, deliveryIds: [] };
+    )) as [{ id: string; referral_id: string; to_status: string; at: Date }[], number];
+    const paymentRows = payments[0];
+    const referralRows = referrals[0];
+    if (paymentRows.length === 0 && referralRows.length === 0) return { claimed: 0, made: [] };
 
     const candidates: Candidate[] = [
-      ...payments.flatMap((row) =>
+      ...paymentRows.flatMap((row) =>
         paymentEventTypes({ type: row.type, fromStatus: row.from_status, toStatus: row.to_status }).map((type) => ({
           type,
           sourceKind: 'payment_event' as const,
@@ -95,7 +125,7 @@ export class WebhookOutbox {
           subject: { kind: 'payment' as const, id: row.payment_id },
         })),
       ),
-      ...referrals.flatMap((row) =>
+      ...referralRows.flatMap((row) =>
         referralEventTypes({ toStatus: row.to_status }).map((type) => ({
           type,
           sourceKind: 'referral_change' as const,
@@ -105,7 +135,6 @@ export class WebhookOutbox {
         })),
       ),
     ];
-    const endpoints = await manager.find(WebhookEndpoint, { where: { status: 'enabled' } });
     const wanted = candidates.filter((c) => endpoints.some((e) => e.events.includes(c.type)));
 
     const paymentIds = [...new Set(wanted.filter((c) => c.subject.kind === 'payment').map((c) => c.subject.id))];
@@ -126,14 +155,36 @@ export class WebhookOutbox {
         data: c.subject.kind === 'payment' ? paymentViews.get(c.subject.id) : referralViews.get(c.subject.id),
       }))
       .filter((e) => e.data !== undefined);
-    const deliveryIds = await writeEvents(manager, events, endpoints);
-
-    if (payments.length) await manager.query(`UPDATE payment_events SET webhook_fanned_out_at = now() WHERE id = ANY($1::bigint[])`, [payments.map((r) => r.id)]);
-    if (referrals.length) await manager.query(`UPDATE referral_status_changes SET webhook_fanned_out_at = now() WHERE id = ANY($1::uuid[])`, [referrals.map((r) => r.id)]);
-    return { claimed: Math.max(payments.length, referrals.length), deliveryIds };
+    const made = await writeEvents(manager, events, endpoints);
+    return { claimed: Math.max(paymentRows.length, referralRows.length), made };
   }
 
-  /** Publishes delivery jobs; those Redis does not take stay unpublished for the sweep. */
+  /**
+   * Publishes a round's deliveries: per endpoint, one batch job for up to WEBHOOK_BATCH_MAX of
+   * them, all in one round trip; if Redis does not take them they stay unpublished for the sweep.
+   */
+  async publishBatches(deliveries: readonly NewDelivery[]): Promise<number> {
+    if (deliveries.length === 0) return 0;
+    const byEndpoint = new Map<string, string[]>();
+    for (const d of deliveries) byEndpoint.set(d.endpointId, [...(byEndpoint.get(d.endpointId) ?? []), d.id]);
+    const jobs: { data: { endpointId: string; deliveryIds: string[] }; options: ReturnType<typeof deliverWebhookBatchOptions> }[] = [];
+    for (const [endpointId, ids] of byEndpoint) {
+      for (let i = 0; i < ids.length; i += WEBHOOK_BATCH_MAX) {
+        const deliveryIds = ids.slice(i, i + WEBHOOK_BATCH_MAX);
+        jobs.push({ data: { endpointId, deliveryIds }, options: deliverWebhookBatchOptions(deliveryIds[0]) });
+      }
+    }
+    try {
+      await this.producer.publishBulk(JOBS.deliverWebhookBatch, jobs);
+    } catch (error) {
+      this.logger.warn({ err: error, deliveries: deliveries.length }, 'webhook deliveries not published; the sweep will publish them');
+      return 0;
+    }
+    await this.dataSource.query(`UPDATE webhook_deliveries SET published_at = now() WHERE id = ANY($1::uuid[])`, [deliveries.map((d) => d.id)]);
+    return deliveries.length;
+  }
+
+  /** Publishes one job per delivery (retries, the sweep's); those Redis does not take stay unpublished for the sweep. */
   async publish(deliveryIds: readonly string[], attemptsSoFar: ReadonlyMap<string, number> = new Map()): Promise<number> {
     const published: string[] = [];
     for (const deliveryId of deliveryIds) {
@@ -162,7 +213,7 @@ export class WebhookOutbox {
           AND ((published_at IS NULL AND created_at < now() - make_interval(secs => $1))
                OR next_attempt_at < now() - make_interval(secs => $2))
         ORDER BY created_at LIMIT 500`,
-      [UNPUBLISHED_GRACE_S, OVERDUE_S],
+      [UNPUBLISHED_GRACE_S, this.config.webhooks.republishAfterS],
     )) as { id: string; attempts: number }[];
     const due: string[] = [];
     for (const { id } of rows) {
@@ -174,31 +225,45 @@ export class WebhookOutbox {
   }
 }
 
+/** The enabled endpoints, with what a fan-out needs of them. */
+async function enabledEndpoints(manager: EntityManager): Promise<Pick<WebhookEndpoint, 'id' | 'events'>[]> {
+  return (await manager.query(`SELECT id, events FROM webhook_endpoints WHERE status = 'enabled' ORDER BY seq`)) as Pick<WebhookEndpoint, 'id' | 'events'>[];
+}
+
 /**
- * Writes events and their deliveries (one per enabled endpoint subscribed to the type) and returns
- * the deliveries' ids. The unique (source, type) key makes a second write of the same event a no-op.
+ * Writes events and their deliveries (one per given endpoint subscribed to the type; give only
+ * enabled ones) and returns the deliveries, in event order per endpoint: one INSERT for the
+ * events, one for the deliveries. The unique (source, type) key makes a second write of the same
+ * event a no-op (and makes it no deliveries).
  */
-export async function writeEvents(manager: EntityManager, events: readonly NewEvent[], endpoints: readonly WebhookEndpoint[]): Promise<string[]> {
-  const deliveryIds: string[] = [];
-  for (const event of events) {
-    const subscribers = endpoints.filter((e) => e.status === 'enabled' && e.events.includes(event.type));
-    if (subscribers.length === 0) continue;
-    const id = randomUUID();
-    const body: WebhookEventBody = { id, type: event.type, createdAt: event.createdAt.toISOString(), data: event.data };
-    const inserted = (await manager.query(
-      `INSERT INTO webhook_events (id, type, source_kind, source_id, payload, created_at)
-       VALUES ($1, $2, $3, $4, $5::json, $6)
-       ON CONFLICT (source_kind, source_id, type) DO NOTHING
-       RETURNING id`,
-      [id, event.type, event.sourceKind, event.sourceId, JSON.stringify(body), event.createdAt],
-    )) as { id: string }[];
-    if (inserted.length === 0) continue;
-    const rows = (await manager.query(
-      `INSERT INTO webhook_deliveries (endpoint_id, event_id, next_attempt_at)
-       SELECT unnest($1::uuid[]), $2, now() RETURNING id`,
-      [subscribers.map((e) => e.id), id],
-    )) as { id: string }[];
-    deliveryIds.push(...rows.map((r) => r.id));
-  }
-  return deliveryIds;
+export async function writeEvents(manager: EntityManager, events: readonly NewEvent[], endpoints: readonly Pick<WebhookEndpoint, 'id' | 'events'>[]): Promise<NewDelivery[]> {
+  const rows = events
+    .map((event) => ({ event, subscribers: endpoints.filter((e) => e.events.includes(event.type)), id: randomUUID() }))
+    .filter((r) => r.subscribers.length > 0);
+  if (rows.length === 0) return [];
+  const bodies = rows.map(({ event, id }): WebhookEventBody => ({ id, type: event.type, createdAt: event.createdAt.toISOString(), data: event.data }));
+  const inserted = (await manager.query(
+    `INSERT INTO webhook_events (id, type, source_kind, source_id, payload, created_at)
+     SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::json[], $6::timestamptz[])
+     ON CONFLICT (source_kind, source_id, type) DO NOTHING
+     RETURNING id`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => r.event.type),
+      rows.map((r) => r.event.sourceKind),
+      rows.map((r) => r.event.sourceId),
+      bodies.map((b) => JSON.stringify(b)),
+      rows.map((r) => r.event.createdAt),
+    ],
+  )) as { id: string }[];
+  const written = new Set(inserted.map((r) => r.id));
+  const pairs = rows.filter((r) => written.has(r.id)).flatMap((r) => r.subscribers.map((e) => ({ endpointId: e.id, eventId: r.id })));
+  if (pairs.length === 0) return [];
+  // Ordered by ordinality, so each endpoint's deliveries are made (and numbered) in event order.
+  return (await manager.query(
+    `INSERT INTO webhook_deliveries (endpoint_id, event_id, next_attempt_at)
+     SELECT endpoint_id, event_id, now() FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u(endpoint_id, event_id, n) ORDER BY n
+     RETURNING id, endpoint_id AS "endpointId"`,
+    [pairs.map((p) => p.endpointId), pairs.map((p) => p.eventId)],
+  )) as NewDelivery[];
 }

@@ -3,8 +3,8 @@
 // read, and, unless private URLs are allowed, no connection to a loopback, private or link-local
 // address: a literal one is refused before any socket opens, a name is checked on the addresses
 // it resolves to at connect time (guardedLookup), which is what the socket then connects to.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { guardedLookup, hostOf, isPublicAddress, WebhookUrlRefused } from './webhook-url.policy';
 
@@ -23,6 +23,24 @@ export interface SendResult {
 export interface SendOptions {
   allowPrivateUrls: boolean;
   timeoutMs?: number;
+  /**
+   * Keep-alive agents for several sends to one endpoint (a batch): its connections are reused.
+   * A reused connection goes to the address checked when it was opened. Without: one connection
+   * per send.
+   */
+  agents?: SendAgents;
+}
+
+export interface SendAgents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
+
+/** Agents for one batch to one endpoint: up to `sockets` connections, kept open between sends. */
+export function keepAliveAgents(sockets: number): SendAgents & { destroy(): void } {
+  const http = new HttpAgent({ keepAlive: true, maxSockets: sockets });
+  const https = new HttpsAgent({ keepAlive: true, maxSockets: sockets });
+  return { http, https, destroy: () => (http.destroy(), https.destroy()) };
 }
 
 export async function sendWebhook(rawUrl: string, headers: Record<string, string>, body: string, options: SendOptions): Promise<SendResult> {
@@ -41,6 +59,7 @@ export async function sendWebhook(rawUrl: string, headers: Record<string, string
   }
   const request = url.protocol === 'https:' ? httpsRequest : url.protocol === 'http:' ? httpRequest : null;
   if (!request) return failed(`refused: ${url.protocol} is not http or https`, null, true);
+  const agent = options.agents ? (url.protocol === 'https:' ? options.agents.https : options.agents.http) : false;
 
   return new Promise<SendResult>((resolve) => {
     let settled = false;
@@ -60,7 +79,7 @@ export async function sendWebhook(rawUrl: string, headers: Record<string, string
           'content-length': String(Buffer.byteLength(body)),
           'user-agent': 'referral-payments-webhooks/1',
         },
-        agent: false,
+        agent,
         ...(options.allowPrivateUrls ? {} : { lookup: guardedLookup }),
       },
       (res: IncomingMessage) => {

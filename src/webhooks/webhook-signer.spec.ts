@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
-import { generateWebhookSecret, PREVIOUS_SECRET_LIFETIME_MS, signatureHeaders, signingSecrets } from './webhook-signer';
+import fc from 'fast-check';
+import { generateWebhookSecret, PREVIOUS_SECRET_LIFETIME_MS, sign, signatureHeaders, signingSecrets } from './webhook-signer';
 
 describe('webhook signing', () => {
   const rotatedAt = new Date('2026-11-20T08:00:00.000Z');
@@ -29,5 +30,15 @@ describe('webhook signing', () => {
     expect(new Webhook(endpoint.previousSecret).verify(body, { ...headers })).toMatchObject({ id: 'evt' });
     expect(() => new Webhook(generateWebhookSecret()).verify(body, { ...headers })).toThrow();
     expect(() => new Webhook(endpoint.secret).verify(`${body} `, { ...headers })).toThrow();
+  });
+
+  it('signs exactly as the standardwebhooks library signs, whatever the body', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.uuid(), fc.integer({ min: 0, max: 4_000_000_000 }), (body, id, seconds) => {
+        const secret = generateWebhookSecret();
+        expect(sign(secret, id, seconds, body)).toBe(new Webhook(secret).sign(id, new Date(seconds * 1000), body));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { checkEndpointUrl, checkUrlShape, isPublicAddress, WebhookUrlRefused } from './webhook-url.policy';
 
-const strict = { requireHttps: true, allowPrivateUrls: false, retryUnitMs: 1000, fanOutIntervalMs: 1000 };
+const strict = { requireHttps: true, allowPrivateUrls: false, retryUnitMs: 1000, fanOutIntervalMs: 1000, republishAfterS: 120 };
 const simulator = { ...strict, requireHttps: false, allowPrivateUrls: true };
 
 describe('webhook URL rules', () => {

@@ -132,6 +132,14 @@ function redisAnswers(port: number, timeoutMs = 500): Promise<boolean> {
   });
 }
 
+export interface PrivateRedisOptions {
+  /**
+   * Keep the data across restarts: an append-only file fsynced on every write, in the server's
+   * own directory, so a stop and start comes back with every key. Default: no persistence.
+   */
+  persistent?: boolean;
+}
+
 export class PrivateRedis {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -139,10 +147,11 @@ export class PrivateRedis {
   private constructor(
     readonly dir: string,
     readonly port: number,
+    private readonly persistent: boolean,
   ) {}
 
-  static async create(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(mkdtempSync(join(tmpdir(), 'rp-faults-redis-')), await freePort());
+  static async create(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(mkdtempSync(join(tmpdir(), 'rp-faults-redis-')), await freePort(), options.persistent ?? false);
     try {
       await redis.start();
     } catch (error) {
@@ -157,12 +166,13 @@ export class PrivateRedis {
   }
 
   /**
-   * No persistence configured: a restart comes back empty, as a Redis without AOF or snapshots
-   * would, unless the stop before it saved a snapshot (stop({ keepData: true })): Redis loads the
-   * dump.rdb it finds in its directory at start.
+   * Without `persistent` a restart comes back empty, as a Redis without AOF or snapshots would,
+   * unless the stop before it saved a snapshot (stop({ keepData: true })): Redis loads the dump.rdb
+   * it finds in its directory at start.
    */
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--logfile', ''];
+    const persistence = this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir, '--logfile', ''];
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
