@@ -3,6 +3,7 @@
 import { Webhook } from 'standardwebhooks';
 import { WebhookClock } from '../src/webhooks/webhook-signer';
 import { paymentFlow } from './support/payment-flow';
+import { paidInRows, statementCsv } from './support/statement-file';
 import { ADMIN_KEY, startTestApp, TestApp } from './support/test-app';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { waitFor } from './support/wait-for';
@@ -117,6 +118,22 @@ describe('Outbound webhooks', () => {
     const deliveries = (await flow.http.get(`/api/webhooks/${endpoint.id}/deliveries`, 'admin')).body;
     expect(deliveries.items).toHaveLength(8);
     expect(deliveries.items.every((d: { status: string; attempts: unknown[] }) => d.status === 'succeeded' && d.attempts.length === 1)).toBe(true);
+  });
+
+  it('tells of money to review (receipt.needs_review) and of a new reconciliation report (reconciliation.report_ready)', async () => {
+    const endpoint = await createEndpoint(['receipt.needs_review', 'reconciliation.report_ready']);
+    // A statement row with money no payment holds: an unmatched receipt (source statement) and a report.
+    const file = statementCsv({ rows: paidInRows('UWHK000001', '2026-06-10T07:00:00Z', '1,500.00', 'NOT-OURS') });
+    const imported = await flow.http.raw.post('/api/reconciliation/statements').set('X-API-Key', ADMIN_KEY).attach('file', file, 'june.csv');
+    expect(imported.status).toBe(201);
+    await waitFor(async () => receiver.received.length >= 2, 'both events to arrive');
+    const events = verified(endpoint.secret);
+    expect(events.map((e) => e.type).sort()).toEqual(['receipt.needs_review', 'reconciliation.report_ready']);
+    expect(events.find((e) => e.type === 'receipt.needs_review')!.data).toMatchObject({ receipt: 'UWHK000001', amount: 1500, state: 'unmatched', source: 'statement' });
+    expect(events.find((e) => e.type === 'reconciliation.report_ready')!.data).toMatchObject({ id: imported.body.id, source: 'statement', counts: imported.body.counts });
+    // Once each: a second fan-out round has nothing more to say.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(receiver.received).toHaveLength(2);
   });
 
   it('sends only the events an endpoint subscribed to', async () => {

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Which history table an event was made from. */
-export type WebhookEventSourceKind = 'payment_event' | 'referral_change' | 'webhook_endpoint';
+export type WebhookEventSourceKind = 'payment_event' | 'referral_change' | 'receipt_event' | 'report' | 'webhook_endpoint';
 
 /** One event, as every endpoint subscribed to it receives it; `id` is the stable `webhook-id`. */
 @Entity('webhook_events')

@@ -1,5 +1,5 @@
 import { webhookBackoffStrategy, webhookRetryDelayMs, WEBHOOK_ATTEMPTS, WEBHOOK_BACKOFF } from '../queues/queue-catalogue';
-import { paymentEventTypes, referralEventTypes } from './webhook-events';
+import { paymentEventTypes, referralEventTypes, receiptEventTypes } from './webhook-events';
 
 describe('which history rows make which events', () => {
   it.each([
@@ -38,5 +38,16 @@ describe('the retry schedule', () => {
     // A sweep's republish after three recorded attempts: its first failure waits the fourth delay.
     expect(webhookBackoffStrategy(1, WEBHOOK_BACKOFF, undefined, job({ attemptOffset: 3 }))).toBe(7_200_000);
     expect(webhookBackoffStrategy(2, WEBHOOK_BACKOFF, undefined, { opts: { backoff: { type: WEBHOOK_BACKOFF, delay: 1 } }, data: {} })).toBe(300);
+  });
+});
+
+describe('receiptEventTypes', () => {
+  it('makes receipt.needs_review when a receipt comes to need an admin, and nothing else', () => {
+    for (const toState of ['unmatched', 'review', 'refund-due']) {
+      expect(receiptEventTypes({ fromState: null, toState })).toEqual(['receipt.needs_review']);
+      expect(receiptEventTypes({ fromState: 'unmatched', toState: toState === 'unmatched' ? 'review' : toState })).toEqual(['receipt.needs_review']);
+    }
+    expect(receiptEventTypes({ fromState: 'unmatched', toState: 'unmatched' })).toEqual([]); // a repeat changes nothing
+    for (const toState of ['applied', 'dismissed', 'refunded', 'refund-failed', null]) expect(receiptEventTypes({ fromState: 'unmatched', toState })).toEqual([]);
   });
 });

@@ -39,6 +39,14 @@ export function paymentEventTypes(row: PaymentHistoryRow): WebhookEventType[] {
   return [];
 }
 
+/** Receipt states that put money in front of an admin (CONTRACT.md, "Receipts"). */
+const NEEDS_REVIEW = ['unmatched', 'review', 'refund-due'];
+
+/** A receipt that has just come to need an admin: unmatched, in review or refund-due. */
+export function receiptEventTypes(row: { fromState: string | null; toState: string | null }): WebhookEventType[] {
+  return row.toState !== null && NEEDS_REVIEW.includes(row.toState) && row.fromState !== row.toState ? ['receipt.needs_review'] : [];
+}
+
 export function referralEventTypes(row: { toStatus: string }): WebhookEventType[] {
   return row.toStatus === 'paid' ? ['referral.status_changed', 'referral.paid'] : ['referral.status_changed'];
 }

@@ -1,5 +1,6 @@
-// The outbox. Every payment and referral change already writes a history row in its own
-// transaction (payment_events, referral_status_changes); those rows are the outbox, so the payment
+// The outbox. Every payment, referral and receipt change already writes a history row in its own
+// transaction (payment_events, referral_status_changes, receipt_events), and every reconciliation
+// report is a row (reconciliation_reports); those rows are the outbox, so the payment
 // path writes nothing more and a rolled-back change leaves no row to report. A fan-out round, in
 // one transaction, claims history rows not yet fanned out (FOR UPDATE SKIP LOCKED, so rounds on
 // several workers never take the same rows), writes one event per type they make and one delivery
@@ -25,11 +26,15 @@ import type { PaymentStatus } from '../payments/payment-status';
 import { toPaymentView } from '../payments/payment.view';
 import { JobProducer } from '../queues/job-producer.service';
 import { deliverWebhookBatchOptions, deliverWebhookOptions, JOBS, WEBHOOK_BATCH_MAX, webhookDeliveryJobId } from '../queues/queue-catalogue';
+import { Receipt } from '../payments/receipts/receipt.entity';
+import { toReceiptView } from '../payments/receipts/receipt.view';
+import { ReconciliationReport } from '../reconciliation/reconciliation-report.entity';
+import { reportSummary } from '../reconciliation/report';
 import { Referral } from '../referrals/referral.entity';
 import { toReferralView } from '../referrals/referral.view';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import type { WebhookEventSourceKind } from './webhook-event.entity';
-import { paymentEventTypes, referralEventTypes, WebhookEventBody } from './webhook-events';
+import { paymentEventTypes, receiptEventTypes, referralEventTypes, WebhookEventBody } from './webhook-events';
 
 /** History rows claimed per round; a round that fills it goes again at once. */
 export const FAN_OUT_BATCH = 500;
@@ -41,7 +46,7 @@ interface Candidate {
   sourceKind: WebhookEventSourceKind;
   sourceId: string;
   at: Date;
-  subject: { kind: 'payment' | 'referral'; id: string };
+  subject: { kind: 'payment' | 'referral' | 'receipt' | 'report'; id: string };
 }
 
 /** A delivery just written, to be published. */
@@ -85,17 +90,24 @@ export class WebhookOutbox {
     if (endpoints.length === 0) {
       // Nobody to tell: the rows are only marked (so an endpoint created later is not told of the
       // past), without reading them, one statement per table.
-      const [{ payments, referrals }] = (await manager.query(
+      const [{ payments, referrals, receipts, reports }] = (await manager.query(
         `WITH p AS (UPDATE payment_events SET webhook_fanned_out_at = now()
                      WHERE id IN (SELECT id FROM payment_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
                      RETURNING 1),
               r AS (UPDATE referral_status_changes SET webhook_fanned_out_at = now()
                      WHERE id IN (SELECT id FROM referral_status_changes WHERE webhook_fanned_out_at IS NULL ORDER BY at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                     RETURNING 1),
+              e AS (UPDATE receipt_events SET webhook_fanned_out_at = now()
+                     WHERE id IN (SELECT id FROM receipt_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+                     RETURNING 1),
+              s AS (UPDATE reconciliation_reports SET webhook_fanned_out_at = now()
+                     WHERE id IN (SELECT id FROM reconciliation_reports WHERE webhook_fanned_out_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
                      RETURNING 1)
-         SELECT (SELECT count(*) FROM p)::int AS payments, (SELECT count(*) FROM r)::int AS referrals`,
+         SELECT (SELECT count(*) FROM p)::int AS payments, (SELECT count(*) FROM r)::int AS referrals,
+                (SELECT count(*) FROM e)::int AS receipts, (SELECT count(*) FROM s)::int AS reports`,
         [FAN_OUT_BATCH],
-      )) as { payments: number; referrals: number }[];
-      return { claimed: Math.max(payments, referrals), made: [] };
+      )) as { payments: number; referrals: number; receipts: number; reports: number }[];
+      return { claimed: Math.max(payments, referrals, receipts, reports), made: [] };
     }
 
     // Claimed and marked in one statement per table: the mark is undone with the round if it fails.
@@ -111,9 +123,24 @@ export class WebhookOutbox {
         RETURNING id, referral_id, to_status, at`,
       [FAN_OUT_BATCH],
     )) as [{ id: string; referral_id: string; to_status: string; at: Date }[], number];
+    const receiptChanges = (await manager.query(
+      `UPDATE receipt_events SET webhook_fanned_out_at = now()
+        WHERE id IN (SELECT id FROM receipt_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id::text AS id, receipt, from_state, to_state, at`,
+      [FAN_OUT_BATCH],
+    )) as [{ id: string; receipt: string; from_state: string | null; to_state: string | null; at: Date }[], number];
+    const reports = (await manager.query(
+      `UPDATE reconciliation_reports SET webhook_fanned_out_at = now()
+        WHERE id IN (SELECT id FROM reconciliation_reports WHERE webhook_fanned_out_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, created_at`,
+      [FAN_OUT_BATCH],
+    )) as [{ id: string; created_at: Date }[], number];
     const paymentRows = payments[0];
     const referralRows = referrals[0];
-    if (paymentRows.length === 0 && referralRows.length === 0) return { claimed: 0, made: [] };
+    const receiptRows = receiptChanges[0];
+    const reportRows = reports[0];
+    const claimed = Math.max(paymentRows.length, referralRows.length, receiptRows.length, reportRows.length);
+    if (claimed === 0) return { claimed: 0, made: [] };
 
     const candidates: Candidate[] = [
       ...paymentRows.flatMap((row) =>
@@ -134,6 +161,22 @@ export class WebhookOutbox {
           subject: { kind: 'referral' as const, id: row.referral_id },
         })),
       ),
+      ...receiptRows.flatMap((row) =>
+        receiptEventTypes({ fromState: row.from_state, toState: row.to_state }).map((type) => ({
+          type,
+          sourceKind: 'receipt_event' as const,
+          sourceId: row.id,
+          at: row.at,
+          subject: { kind: 'receipt' as const, id: row.receipt },
+        })),
+      ),
+      ...reportRows.map((row) => ({
+        type: 'reconciliation.report_ready',
+        sourceKind: 'report' as const,
+        sourceId: row.id,
+        at: row.created_at,
+        subject: { kind: 'report' as const, id: row.id },
+      })),
     ];
     const wanted = candidates.filter((c) => endpoints.some((e) => e.events.includes(c.type)));
 
@@ -142,6 +185,12 @@ export class WebhookOutbox {
     // The subject as the API shows it now: rows of one round are seconds old at most.
     const paymentViews = new Map((paymentIds.length ? await manager.findBy(Payment, { id: In(paymentIds) }) : []).map((p) => [p.id, toPaymentView(p)]));
     const referralViews = new Map((referralIds.length ? await manager.findBy(Referral, { id: In(referralIds) }) : []).map((r) => [r.id, toReferralView(r)]));
+    const receiptNumbers = [...new Set(wanted.filter((c) => c.subject.kind === 'receipt').map((c) => c.subject.id))];
+    const reportIds = [...new Set(wanted.filter((c) => c.subject.kind === 'report').map((c) => c.subject.id))];
+    const receiptViews = new Map((receiptNumbers.length ? await manager.findBy(Receipt, { receipt: In(receiptNumbers) }) : []).map((r) => [r.receipt, toReceiptView(r)]));
+    // A report as the list shows it: its counts, not its lines (GET /api/reconciliation/reports/:id has those).
+    const reportViews = new Map((reportIds.length ? await manager.findBy(ReconciliationReport, { id: In(reportIds) }) : []).map((r) => [r.id, reportSummary(r)]));
+    const views: Record<Candidate['subject']['kind'], Map<string, unknown>> = { payment: paymentViews, referral: referralViews, receipt: receiptViews, report: reportViews };
 
     const events: NewEvent[] = wanted
       // History order: by time, the payment's row before the referral change it caused (the same
@@ -152,11 +201,11 @@ export class WebhookOutbox {
         sourceKind: c.sourceKind,
         sourceId: c.sourceId,
         createdAt: c.at,
-        data: c.subject.kind === 'payment' ? paymentViews.get(c.subject.id) : referralViews.get(c.subject.id),
+        data: views[c.subject.kind].get(c.subject.id),
       }))
       .filter((e) => e.data !== undefined);
     const made = await writeEvents(manager, events, endpoints);
-    return { claimed: Math.max(paymentRows.length, referralRows.length), made };
+    return { claimed, made };
   }
 
   /**

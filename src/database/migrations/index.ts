@@ -11,6 +11,7 @@ import { AccountReference1796163600000 } from './1796163600000-account-reference
 import { Receipts1796167200000 } from './1796167200000-receipts';
 import { MpesaResults1796171400000 } from './1796171400000-mpesa-results';
 import { ReconciliationReports1796181600000 } from './1796181600000-reconciliation-reports';
+import { ReceiptAndReportWebhooks1796185200000 } from './1796185200000-receipt-and-report-webhooks';
 
 export const MIGRATIONS = [
   CreateReferrals1763762400000,
@@ -24,4 +25,5 @@ export const MIGRATIONS = [
   Receipts1796167200000,
   MpesaResults1796171400000,
   ReconciliationReports1796181600000,
+  ReceiptAndReportWebhooks1796185200000,
 ];
