@@ -75,7 +75,7 @@ describe('A genuine success callback for a payment that is already final', () =>
       return last && last.state !== 'received' ? last : null;
     }, `the callback for ${checkoutRequestId} to be processed`);
   const referral = async (id: string) => (await flow.http.get(`/api/referrals/${id}`)).body as { status: string; paidAt: string | null };
-  const stats = async () => (await flow.http.get('/api/payments/stats', 'admin')).body as { completed: number; totalAmount: number; failed: number };
+  const stats = async () => (await flow.http.get('/api/payments/stats', 'admin')).body as { completed: number; totalAmount: number; failed: number; refundDueAmount: number };
   const completed = (id: string) =>
     waitFor(async () => {
       const p = await flow.payment(id);
@@ -206,7 +206,9 @@ describe('A genuine success callback for a payment that is already final', () =>
     expect(after).toMatchObject({ status: 'failed', mpesaTransactionId: null });
     expect(after.events!.find((e) => e.type === 'refund-due')!.detail).toMatchObject({ receipt: 'TWCE400004', amount: AMOUNT, paidBy: retry.id });
     expect(await flow.payment(retry.id)).toMatchObject({ status: 'completed', mpesaTransactionId: 'PAID400004' });
-    expect(await stats()).toEqual(before);
+    // No payment changed; the money owed back is counted as such.
+    expect(await stats()).toEqual({ ...before, refundDueAmount: before.refundDueAmount + AMOUNT });
+    expect((await flow.http.get('/api/receipts/TWCE400004', 'admin')).body).toMatchObject({ state: 'refund-due', paymentId: first.id, referralId });
   });
 
   it('keeps for review, changing nothing, the late success of an expired payment whose referral was cancelled meanwhile', async () => {
@@ -260,6 +262,10 @@ describe('A genuine success callback for a payment that is already final', () =>
     await success(byCallback, 'FLCB400006');
     expect(await callbackRow(byCallback.stkRequestId!)).toMatchObject({ state: 'review', note: expect.stringMatching(/failure callback/) });
     expect(await flow.payment(byCallback.id)).toMatchObject({ status: 'failed', mpesaTransactionId: null });
+    // Its receipt is in review: the patient may have paid, so no retry until an admin decides.
+    expect((await flow.http.get('/api/receipts/FLCB400006', 'admin')).body).toMatchObject({ state: 'review', paymentId: byCallback.id });
+    expect((await flow.http.post(`/api/referrals/${referralId}/payments/retry`)).body).toMatchObject({ statusCode: 409, code: 'RECEIPT_UNDER_REVIEW', receipt: 'FLCB400006' });
+    await flow.http.post('/api/receipts/FLCB400006/resolve', { action: 'dismiss', reason: 'the clinic refunded it in cash' }, 'admin').expect(200);
 
     const { payment: byAdmin } = await accepted(null, retryOf(referralId));
     await flow.http.post('/api/update-payment-status', { paymentId: byAdmin.id, status: 'failed', reason: 'patient says the prompt never came' }, 'admin').expect(200);

@@ -145,13 +145,23 @@ describe('Callbacks for CheckoutRequestIDs we never learnt', () => {
     const row = await settledRow(lateId, (r) => r.state === 'unmatched' && r.confirmation === 'known' && !/awaiting/.test(r.note ?? ''), 'the late callback to be judged');
     expect(row.note).toMatch(/already failed/);
 
-    // A newer payment of the same phone and amount, whose push answer is lost too.
+    // Its receipt is unmatched: no newer payment of that phone and amount may start while it waits
+    // (the patient may have paid), so none can be paid with it either.
+    const retry = await flow.http.post(`/api/referrals/${old.referralId}/payments/retry`);
+    expect(retry.body).toMatchObject({ statusCode: 409, code: 'RECEIPT_UNDER_REVIEW', receipt: 'LATE000005' });
+    await sweeps(2);
+    expect(await flow.paymentsOf(old.referralId)).toHaveLength(1);
+    expect(await callbackRow(lateId)).toMatchObject({ state: 'unmatched', payment_id: null });
+    expect((await flow.http.get('/api/receipts/LATE000005', 'admin')).body).toMatchObject({ state: 'unmatched', paymentId: null });
+
+    // Once an admin sets the receipt aside (its callback with it), a newer payment whose push answer is lost too never takes it.
+    await flow.http.post('/api/receipts/LATE000005/resolve', { action: 'dismiss', reason: 'paid for another clinic' }, 'admin').expect(200);
     await flow.http.post(`/api/referrals/${old.referralId}/payments/retry`).expect(202);
     const newer = (await flow.paymentsOf(old.referralId))[0];
     await waitFor(async () => (await pushState(newer.id)) === 'indeterminate', 'the newer push to be lost', 10_000);
     await sweeps(2);
     expect(await flow.payment(newer.id)).toMatchObject({ status: 'pending', mpesaTransactionId: null });
-    expect(await callbackRow(lateId)).toMatchObject({ state: 'unmatched', payment_id: null });
+    expect(await callbackRow(lateId)).toMatchObject({ state: 'dismissed', payment_id: null, note: expect.stringMatching(/dismissed by an admin/) });
   });
 
   it('says so in one warning line, phone masked, when a masked-phone callback lands on no payment', async () => {

@@ -186,7 +186,7 @@ describe('Admin operations and statistics', () => {
   });
 
   describe('GET /api/payments/stats', () => {
-    type Stats = { total: number; pending: number; completed: number; failed: number; totalAmount: number; pendingAmount: number; failedAmount: number; successRate: number };
+    type Stats = { total: number; pending: number; completed: number; failed: number; totalAmount: number; pendingAmount: number; failedAmount: number; successRate: number; reviewAmount: number; refundDueAmount: number; refundedAmount: number };
 
     async function directCount(from?: Date, to?: Date): Promise<Stats> {
       const conditions: string[] = [];
@@ -204,8 +204,15 @@ describe('Admin operations and statistics', () => {
            FROM payments ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}`,
         params,
       );
+      const [receipts] = await t.dataSource.query(
+        `SELECT coalesce(sum(amount) FILTER (WHERE state IN ('unmatched', 'review')), 0)::int AS "reviewAmount",
+                coalesce(sum(amount) FILTER (WHERE state = 'refund-due'), 0)::int AS "refundDueAmount",
+                coalesce(sum(amount) FILTER (WHERE state = 'refunded'), 0)::int AS "refundedAmount"
+           FROM receipts ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}`,
+        params,
+      );
       const settled = row.completed + row.failed;
-      return { ...row, successRate: settled === 0 ? 0 : Math.round((row.completed / settled) * 10_000) / 10_000 };
+      return { ...row, successRate: settled === 0 ? 0 : Math.round((row.completed / settled) * 10_000) / 10_000, ...receipts };
     }
 
     async function apiStats(query = ''): Promise<Stats> {

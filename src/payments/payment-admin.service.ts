@@ -13,6 +13,7 @@ import { Payment } from './payment.entity';
 import { PaymentSettlementService } from './payment-settlement.service';
 import { PaymentsService, paymentInProgress } from './payments.service';
 import { PaymentView, toPaymentView } from './payment.view';
+import { applyReceiptByAdmin } from './receipts/receipt-rules';
 import { AfterCommitBus } from '../events/after-commit.bus';
 
 @Injectable()
@@ -94,6 +95,10 @@ export class PaymentAdminService {
       await this.checkAllowed(manager, payment, dto.status, receipt);
       const context = { source: 'admin' as const, eventType: 'manual-update', actorRole: principal.role, detail: { reason: dto.reason, previousStatus: payment.status } };
       if (dto.status === 'completed') {
+        // A receipt the service has seen: it never pays two payments, and one waiting for a person is now applied.
+        if (receipt) {
+          await applyReceiptByAdmin(manager, { receipt, paymentId: payment.id, referralId: payment.referralId, previousReceipt: payment.mpesaTransactionId, role: principal.role, reason: dto.reason });
+        }
         const result = await this.settlement.apply(
           manager,
           payment,

@@ -24,12 +24,14 @@ import { parseTimeRange } from '../common/time-range';
 
 const START_RULES =
   'A referral has at most one pending payment: if it has one, 409 `PAYMENT_IN_PROGRESS` names it in `paymentId`. ' +
-  'The referral must be `pending-payment` (409 `INVALID_TRANSITION` otherwise). The answer is the `pending` payment; ' +
+  'The referral must be `pending-payment` (409 `INVALID_TRANSITION` otherwise). While a receipt of the same phone number and amount is ' +
+  '`unmatched` or `review`, 409 `RECEIPT_UNDER_REVIEW` names it in `receipt` (the patient may already have paid). The answer is the `pending` payment; ' +
   'the STK push is sent by the worker and the result arrives by callback (watch `GET /api/payments/{id}`).';
 
 const RETRY_RULES =
   'The new payment has `retryOf` set to the failed one. 409 `PAYMENT_NOT_RETRYABLE` unless the payment failed, ' +
-  '`PAYMENT_IN_PROGRESS` if the referral has a pending payment, `INVALID_TRANSITION` unless the referral is `pending-payment`.';
+  '`PAYMENT_IN_PROGRESS` if the referral has a pending payment, `INVALID_TRANSITION` unless the referral is `pending-payment`, ' +
+  '`RECEIPT_UNDER_REVIEW` while a receipt of its phone number and amount is `unmatched` or `review`.';
 
 @ApiTags('Payments')
 @Controller('api/payments')
@@ -47,7 +49,8 @@ export class PaymentsController {
     summary: 'Payment statistics',
     description:
       'Counts and KES sums by status over payments created in `[from, to)`; without a range, over all payments. ' +
-      '`totalAmount` is KES collected (completed payments); `successRate` = completed / (completed + failed), 0 when both are 0.',
+      '`totalAmount` is KES collected (completed payments); `successRate` = completed / (completed + failed), 0 when both are 0. ' +
+      '`reviewAmount` (KES on `unmatched` and `review` receipts), `refundDueAmount` and `refundedAmount` sum the receipts the service first heard of in the same range.',
     access: 'admin',
     success: { status: 200, description: 'The figures.', type: PaymentStatsResponse },
     errors: ['VALIDATION_FAILED'],
@@ -145,7 +148,7 @@ export class PaymentsController {
     access: 'staff',
     idempotent: true,
     success: { status: 202, description: 'The new pending payment.', type: PaymentResponse },
-    errors: ['VALIDATION_FAILED', 'NOT_FOUND', 'PAYMENT_NOT_RETRYABLE', 'PAYMENT_IN_PROGRESS', 'INVALID_TRANSITION'],
+    errors: ['VALIDATION_FAILED', 'NOT_FOUND', 'PAYMENT_NOT_RETRYABLE', 'PAYMENT_IN_PROGRESS', 'INVALID_TRANSITION', 'RECEIPT_UNDER_REVIEW'],
   })
   retry(@Param('id', uuidParam) id: string, @CurrentPrincipal() principal: Principal) {
     return this.admin.retry(id, principal);
@@ -167,12 +170,12 @@ export class UpdatePaymentStatusController {
       "`reason` recorded on the payment's history with the key's role. Completing marks the referral `paid`; taking back " +
       'its only completed payment returns it to `pending-payment`. Setting the status a payment already has changes nothing. ' +
       'Refused: completing while another payment of the referral is pending (409 `PAYMENT_IN_PROGRESS`), a receipt that ' +
-      "already pays another payment (409 `RECEIPT_ALREADY_USED`), an `amount` other than the payment's (400), a referral " +
+      "already pays another payment (409 `RECEIPT_ALREADY_USED`, also when the receipts list has it applied to another payment; one `unmatched`, `review` or `refund-due` there becomes `applied`), an `amount` other than the payment's (400), a referral " +
       'whose status does not allow it (409 `INVALID_TRANSITION`).',
     access: 'admin',
     jsonBody: true,
     success: { status: 200, description: 'The payment as it now is.', type: PaymentResponse },
-    errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'PAYMENT_IN_PROGRESS', 'RECEIPT_ALREADY_USED'],
+    errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'PAYMENT_IN_PROGRESS', 'RECEIPT_ALREADY_USED', 'RECEIPT_NOT_RESOLVABLE'],
   })
   update(@Body() dto: UpdatePaymentStatusDto, @CurrentPrincipal() principal: Principal) {
     return this.admin.updateStatus(dto, principal);
@@ -199,7 +202,7 @@ export class ReferralPaymentsController {
     jsonBody: true,
     idempotent: true,
     success: { status: 202, description: 'The new pending payment.', type: PaymentResponse },
-    errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'PAYMENT_IN_PROGRESS'],
+    errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'PAYMENT_IN_PROGRESS', 'RECEIPT_UNDER_REVIEW'],
   })
   start(@Param('id', uuidParam) referralId: string, @Body() dto: StartReferralPaymentDto, @CurrentPrincipal() principal: Principal) {
     return this.payments.start({ referralId, phoneNumber: dto.phoneNumber, amount: dto.amount }, principal);
@@ -227,7 +230,7 @@ export class ReferralPaymentsController {
     access: 'staff',
     idempotent: true,
     success: { status: 202, description: 'The new pending payment.', type: PaymentResponse },
-    errors: ['VALIDATION_FAILED', 'NOT_FOUND', 'PAYMENT_NOT_RETRYABLE', 'PAYMENT_IN_PROGRESS', 'INVALID_TRANSITION'],
+    errors: ['VALIDATION_FAILED', 'NOT_FOUND', 'PAYMENT_NOT_RETRYABLE', 'PAYMENT_IN_PROGRESS', 'INVALID_TRANSITION', 'RECEIPT_UNDER_REVIEW'],
   })
   retry(@Param('id', uuidParam) referralId: string, @CurrentPrincipal() principal: Principal) {
     return this.admin.retryLatestForReferral(referralId, principal);
@@ -251,7 +254,7 @@ export class StkPushController {
     jsonBody: true,
     idempotent: true,
     success: { status: 202, description: 'The new pending payment.', type: PaymentResponse },
-    errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'PAYMENT_IN_PROGRESS'],
+    errors: ['NOT_FOUND', 'INVALID_TRANSITION', 'PAYMENT_IN_PROGRESS', 'RECEIPT_UNDER_REVIEW'],
   })
   push(@Body() dto: StkPushDto, @CurrentPrincipal() principal: Principal) {
     return this.payments.start({ referralId: dto.referralId, phoneNumber: dto.phoneNumber, amount: dto.amount }, principal);

@@ -1,6 +1,8 @@
 // Payments, the domain: starting them, storing and applying callbacks, settlement, admin rules,
-// stats and the event stream. Providers only: the routes are in PaymentsHttpModule and the
-// processors in PaymentsWorkerModule, so what a process serves is decided by its root module.
+// stats, the event stream, and receipts (recorded in the callbacks' own transaction and resolved
+// through the settlement, so they live here rather than in a module payments would depend on).
+// Providers only: the routes are in PaymentsHttpModule and the processors in PaymentsWorkerModule,
+// so what a process serves is decided by its root module.
 import { Module } from '@nestjs/common';
 import { EventsModule } from '../events/events.module';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -21,6 +23,7 @@ import { PaymentStatsService } from './stats/payment-stats.service';
 import { PaymentsService } from './payments.service';
 import { PushDispatcher } from './push-dispatcher.service';
 import { ReferralPaymentHooks } from './referral-payment.hooks';
+import { ReceiptsService } from './receipts/receipts.service';
 
 @Module({
   imports: [MetricsModule, EventsModule, TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
@@ -36,6 +39,7 @@ import { ReferralPaymentHooks } from './referral-payment.hooks';
     PaymentStatsService,
     PaymentEventPublisher,
     PaymentEventStream,
+    ReceiptsService,
   ],
   exports: [
     PaymentsService,
@@ -47,6 +51,7 @@ import { ReferralPaymentHooks } from './referral-payment.hooks';
     PaymentAdminService,
     PaymentStatsService,
     PaymentEventStream,
+    ReceiptsService,
   ],
 })
 export class PaymentsModule {}

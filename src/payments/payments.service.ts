@@ -16,6 +16,7 @@ import { recordPaymentEvent } from './payment-events';
 import { Payment } from './payment.entity';
 import type { PaymentEventSource } from './payment-status';
 import { PaymentEventView, PaymentView, toPaymentEventView, toPaymentView } from './payment.view';
+import { refuseWhileReceiptUnderReview } from './receipts/receipt-rules';
 import { AfterCommitBus, emitAfterCommit } from '../events/after-commit.bus';
 
 export interface StartPaymentInput {
@@ -50,7 +51,7 @@ export class PaymentsService {
 
   /**
    * Inside the caller's transaction (the referral is locked by it): checks the referral can take a
-   * payment and inserts it. The push is owed from then on: the bus publishes it after the commit
+   * payment (pending-payment, none pending, no receipt of that phone and amount under review) and inserts it. The push is owed from then on: the bus publishes it after the commit
    * (and the sweeper, should that publish be lost).
    */
   async createPending(manager: EntityManager, input: StartPaymentInput, context: StartPaymentContext, lockedReferral?: Referral): Promise<Payment> {
@@ -68,13 +69,17 @@ export class PaymentsService {
         fields: [{ field: 'phoneNumber', messages: ['phoneNumber is required: the referral has no stkPhoneNumber'] }],
       });
     }
+    const phone = normalizePhoneNumber(phoneNumber) as string;
+    const amount = input.amount ?? referral.amount;
+    // Money of this phone and amount that paid no payment yet: the patient may have paid already.
+    await refuseWhileReceiptUnderReview(manager, phone, amount);
     // Every column set here or returned by the INSERT (id, defaults, timestamps), so the row needs
     // no read-back: one statement fewer on every payment request.
     const inserted = await manager.save(
       manager.create(Payment, {
         referralId: referral.id,
-        phoneNumber: normalizePhoneNumber(phoneNumber) as string,
-        amount: input.amount ?? referral.amount,
+        phoneNumber: phone,
+        amount,
         status: 'pending',
         pushState: 'queued',
         retryOf: input.retryOf ?? null,

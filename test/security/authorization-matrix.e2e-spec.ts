@@ -74,6 +74,14 @@ describe('Authorization matrix', () => {
     return delivery.id;
   }
 
+  /** An unmatched receipt, as the callback path records one (this API-only app applies no callbacks). */
+  let receipts = 0;
+  async function unmatchedReceipt(): Promise<string> {
+    const receipt = `MTRX${String(++receipts).padStart(6, '0')}`;
+    await t.dataSource.query(`INSERT INTO receipts (receipt, amount, phone_number, source, state, reason) VALUES ($1, 1000, '254712500099', 'callback', 'unmatched', 'matrix fixture')`, [receipt]);
+    return receipt;
+  }
+
   /** A request this route answers with success for a key that has the role, and that success status. */
   async function requestFor(route: Route): Promise<{ req: RawRequest; success: number }> {
     const r = (method: string, path: string, body?: unknown) => jsonRequest(method, path, body);
@@ -112,6 +120,12 @@ describe('Authorization matrix', () => {
         return { req: r('POST', '/api/update-payment-status', { paymentId: (await pendingPayment()).paymentId, status: 'failed', reason: 'matrix' }), success: 200 };
       case 'GET /api/payments/events':
         return { req: r('GET', '/api/payments/events'), success: 200 };
+      case 'GET /api/receipts':
+        return { req: r('GET', '/api/receipts?state=unmatched'), success: 200 };
+      case 'GET /api/receipts/:receipt':
+        return { req: r('GET', `/api/receipts/${await unmatchedReceipt()}`), success: 200 };
+      case 'POST /api/receipts/:receipt/resolve':
+        return { req: r('POST', `/api/receipts/${await unmatchedReceipt()}/resolve`, { action: 'dismiss', reason: 'matrix' }), success: 200 };
       case 'POST /api/stk-callback/:token':
         return { req: r('POST', '/api/stk-callback/dev-callback-token', failureCallback(`ws_CO_matrix_${Date.now()}_${Math.random()}`, 1032, 'Request cancelled by user')), success: 200 };
       case 'POST /api/mpesa/results/:token/:kind': {

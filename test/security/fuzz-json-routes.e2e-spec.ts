@@ -23,6 +23,7 @@ const QUERY_KEYS: Record<string, string[]> = {
   'GET /api/payments/by-phone/:phoneNumber': ['limit', 'cursor'],
   'GET /api/payments/events': ['referralId'],
   'GET /api/webhooks': ['limit', 'cursor'],
+  'GET /api/receipts': ['state', 'phoneNumber', 'from', 'to', 'limit', 'cursor'],
   'GET /api/webhooks/:id/deliveries': ['status', 'limit', 'cursor'],
 };
 
@@ -32,12 +33,13 @@ interface Fixtures {
   stkRequestIds: string[];
   webhookIds: string[];
   deliveryIds: string[];
+  receipts: string[];
 }
 
 describe('Fuzzing the JSON routes', () => {
   let t: TestApp;
   let tables: string[];
-  const fx: Fixtures = { referralIds: [], paymentIds: [], stkRequestIds: [], webhookIds: [], deliveryIds: [] };
+  const fx: Fixtures = { referralIds: [], paymentIds: [], stkRequestIds: [], webhookIds: [], deliveryIds: [], receipts: [] };
   const summary: { route: string; inputs: number; seed: number; statuses: Record<number, number> }[] = [];
 
   beforeAll(async () => {
@@ -82,6 +84,15 @@ describe('Fuzzing the JSON routes', () => {
       if (i === 1) await admin('POST', '/api/update-payment-status', { paymentId: payment.id, status: 'failed', reason: 'fixture' });
       if (i === 2) await admin('POST', '/api/update-payment-status', { paymentId: payment.id, status: 'completed', mpesaTransactionId: `FUZZ${Date.now()}`.slice(0, 14), reason: 'fixture' });
     }
+    // Receipts in the states a resolve meets, as the callback path records them (this app applies no callbacks).
+    for (const [i, state] of (['unmatched', 'review', 'refund-due', 'applied', 'dismissed'] as const).entries()) {
+      const receipt = `FUZZRCPT${i}${Date.now().toString().slice(-6)}`;
+      await t.dataSource.query(
+        `INSERT INTO receipts (receipt, amount, phone_number, source, state, payment_id) VALUES ($1, 1000, '254712600099', 'callback', $2, CASE WHEN $2 = 'applied' THEN $3::uuid END)`,
+        [receipt, state, fx.paymentIds[2]],
+      );
+      fx.receipts.push(receipt);
+    }
     for (let i = 0; i < 3; i++) {
       const endpoint = await admin('POST', '/api/webhooks', { url: `http://127.0.0.1:9/fuzz-${i}`, events: ['payment.completed', 'referral.paid'] });
       fx.webhookIds.push(endpoint.id);
@@ -121,6 +132,8 @@ describe('Fuzzing the JSON routes', () => {
           amount,
           reason: text,
         });
+      case 'POST /api/receipts/:receipt/resolve':
+        return dtoBody({ action: fc.constantFrom('attach', 'dismiss', 'refund'), paymentId: fc.oneof(fc.constantFrom(...fx.paymentIds), text), reason: text });
       case 'POST /api/webhooks':
       case 'PATCH /api/webhooks/:id':
         return dtoBody({
@@ -139,6 +152,7 @@ describe('Fuzzing the JSON routes', () => {
       if (segment === ':id' && route.path.startsWith('/api/webhooks/deliveries')) return fc.oneof(fc.constantFrom(...fx.deliveryIds), pathSegment);
       if (segment === ':id' && route.path.startsWith('/api/webhooks')) return fc.oneof(fc.constantFrom(...fx.webhookIds), pathSegment);
       if (segment === ':id') return route.path.startsWith('/api/payments') ? paymentId() : referralId();
+      if (segment === ':receipt') return fc.oneof(fc.constantFrom(...fx.receipts), pathSegment);
       if (segment === ':phoneNumber') return fc.oneof(phone.map(encodeURIComponent), pathSegment);
       return fc.constant(segment);
     });

@@ -60,6 +60,26 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     meaning: 'The M-Pesa receipt already pays another payment; `paymentId` names it.',
     example: { message: 'Receipt SGR7HJ2K4L already pays payment 0b7f3c52-4b8e-4f5e-9a59-2f0c6b1d8e41', paymentId: '0b7f3c52-4b8e-4f5e-9a59-2f0c6b1d8e41' },
   },
+  RECEIPT_UNDER_REVIEW: {
+    meaning:
+      'A receipt of this phone number and amount is `unmatched` or `review` (`receipt` names it): the patient may already have paid, ' +
+      'so no new payment or retry starts until an admin resolves that receipt (`POST /api/receipts/{receipt}/resolve`).',
+    example: { message: 'Receipt SGR7HJ2K4L (KES 1000 from 254712***678) is under review: the patient may already have paid', receipt: 'SGR7HJ2K4L' },
+  },
+  RECEIPT_NOT_RESOLVABLE: {
+    meaning: 'Only an `unmatched`, `review` or `refund-due` receipt can be resolved; `state` says what this one is (another admin may just have resolved it).',
+    example: { message: 'Receipt SGR7HJ2K4L is applied; only an unmatched, review or refund-due receipt can be resolved', receipt: 'SGR7HJ2K4L', state: 'applied' },
+  },
+  RECEIPT_NOT_ATTACHABLE: {
+    meaning:
+      "The evidence rules a success callback meets refuse to let this receipt pay this payment; `rule` names the rule " +
+      '(`amount-mismatch`, `phone-mismatch`, `payment-has-receipt`, `payment-failed`, `referral-paid`, `referral-not-payable`, `other-payment-pending`, `payment-not-found`) and `message` says why.',
+    example: {
+      message: 'The receipt cannot pay payment 0b7f3c52-4b8e-4f5e-9a59-2f0c6b1d8e41: it reports KES 500 paid, the payment is for KES 1000',
+      rule: 'amount-mismatch',
+      paymentId: '0b7f3c52-4b8e-4f5e-9a59-2f0c6b1d8e41',
+    },
+  },
   IDEMPOTENCY_REQUEST_IN_PROGRESS: {
     meaning: 'The first request with this `Idempotency-Key` is still running; try again shortly.',
     example: { message: 'The first request with this Idempotency-Key is still running' },

@@ -8,6 +8,7 @@ import { Webhooks1763780400000 } from './1763780400000-webhooks';
 import { KeepCallbackValues1796159400000 } from './1796159400000-keep-callback-values';
 import { LostPushEvidence1796160000000 } from './1796160000000-lost-push-evidence';
 import { AccountReference1796163600000 } from './1796163600000-account-reference';
+import { Receipts1796167200000 } from './1796167200000-receipts';
 import { MpesaResults1796171400000 } from './1796171400000-mpesa-results';
 
 export const MIGRATIONS = [
@@ -19,5 +20,6 @@ export const MIGRATIONS = [
   KeepCallbackValues1796159400000,
   LostPushEvidence1796160000000,
   AccountReference1796163600000,
+  Receipts1796167200000,
   MpesaResults1796171400000,
 ];

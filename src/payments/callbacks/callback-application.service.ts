@@ -12,7 +12,8 @@ import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { describeFailure } from '../result-description';
-import { CallbackBatch } from './callback-batch';
+import type { ReceiptVerdict } from '../receipts/receipt-recording';
+import { CallbackBatch, CallbackClosure } from './callback-batch';
 import { CallbackState, MpesaCallback } from './mpesa-callback.entity';
 import { AfterCommitBus } from '../../events/after-commit.bus';
 
@@ -82,7 +83,7 @@ export class CallbackApplicationService implements OnModuleInit {
         .orderBy('c.receivedAt')
         .addOrderBy('c.id')
         .getMany();
-      if (callbacks.length === 0) return [];
+      if (callbacks.length === 0) return { closures: [], receiptChanges: new Map() };
       // What Daraja just said about their CheckoutRequestIDs: judged with it, written with the verdict
       // in this transaction, so nothing (an expiry round) sees the one without the other.
       for (const callback of callbacks) callback.confirmation = confirmations?.get(callback.id) ?? callback.confirmation;
@@ -124,18 +125,44 @@ export class CallbackApplicationService implements OnModuleInit {
       }
 
       await batch.write(manager, this.settlement);
-      return batch.closures;
+      return { closures: batch.closures, receiptChanges: batch.receiptChanges };
     });
     // Counted and reported once committed.
-    for (const { callback, state, paymentId, note, warning, message } of closed) {
+    const reported = new Set<string>();
+    for (const closure of closed.closures) {
+      const { callback, state, paymentId, note, warning, message } = closure;
       this.metrics.callbackProcessed(state);
+      if (closure.receipt) {
+        this.reportReceipt(closure, closure.receipt, closed.receiptChanges.get(closure.receipt.receipt), reported);
+        continue;
+      }
       // One line per callback kept for review, with the money it reports (phone masked) if any.
       if (state === 'review' || state === 'invalid') this.logger.warn({ callbackId: callback.id, paymentId, state, note, ...warning }, message ?? 'Callback kept for review');
       // Once per change of verdict, not on every sweep that judges it again.
       else if (warning && (callback.state !== state || callback.note !== note)) this.logger.warn({ callbackId: callback.id, state, note, ...warning }, message ?? 'Money M-Pesa reported is on no payment');
       else if (state === 'applied' && message) this.logger.log({ callbackId: callback.id, paymentId, note }, message);
     }
-    return new Map(closed.map(({ callback, state }) => [callback.id, state]));
+    return new Map(closed.closures.map(({ callback, state }) => [callback.id, state]));
+  }
+
+  /**
+   * The log line of a callback that brought a receipt: one warning per receipt that this batch
+   * moved to money a person must see (unmatched, review, refund-due) or dismissed, phone masked;
+   * none when its receipt was already so (a second delivery, a sweep judging it again).
+   */
+  private reportReceipt(closure: CallbackClosure, verdict: ReceiptVerdict, change: { fromState: string | null; toState: string } | undefined, reported: Set<string>): void {
+    const { callback, state, paymentId, note, message } = closure;
+    if (change && change.toState !== 'applied' && !reported.has(verdict.receipt)) {
+      reported.add(verdict.receipt);
+      const money = { receipt: verdict.receipt, amount: verdict.amount, phone: verdict.phoneNumber ? maskPhoneNumber(verdict.phoneNumber) : null, checkoutRequestId: verdict.checkoutRequestId };
+      const fallback = change.toState === 'dismissed' || change.toState === 'unmatched' ? 'Money M-Pesa reported is on no payment' : 'Callback kept for review';
+      this.logger.warn({ callbackId: callback.id, paymentId, state, note, ...money, receiptState: change.toState }, message ?? fallback);
+    } else if (state === 'review' && callback.state !== state) {
+      // Its receipt was already so (or applied to a payment): the person already has it in view.
+      this.logger.log({ callbackId: callback.id, paymentId, state, note, receipt: verdict.receipt }, 'Callback kept for review; its receipt was already recorded');
+    } else if (state === 'applied' && message) {
+      this.logger.log({ callbackId: callback.id, paymentId, note }, message);
+    }
   }
 
   /**
@@ -329,9 +356,12 @@ export class CallbackApplicationService implements OnModuleInit {
         ? { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId }
         : undefined;
 
+    // What its receipt becomes (a success callback with a receipt number and an amount only).
+    const receipt = (state: ReceiptVerdict['state'], reason: string | null) => receiptVerdict(callback, parsed, state, reason, payment);
+
     switch (decision.kind) {
       case 'duplicate':
-        return batch.close(callback, 'duplicate', payment.id, decision.note);
+        return batch.close(callback, 'duplicate', payment.id, decision.note, { receipt: receipt('applied', null) });
       case 'conflict':
         batch.laterEvent({
           paymentId: payment.id,
@@ -339,11 +369,15 @@ export class CallbackApplicationService implements OnModuleInit {
           source: 'callback',
           detail: { ...evidence, ...(money ? { receipt: money.receipt, amount: money.amount } : {}), note: decision.eventNote },
         });
-        return batch.close(callback, 'review', payment.id, decision.note, { warning: money });
+        return batch.close(callback, 'review', payment.id, decision.note, { warning: money, receipt: receipt('review', decision.note) });
       case 'refund-due':
-        // No receipts table yet: the callback row (state review, note refund-due: ...) and the payment's history hold it.
+        // The receipt (refund-due), the callback row (state review, note refund-due: ...) and the payment's history hold it.
         batch.laterEvent({ paymentId: payment.id, type: 'refund-due', source: 'callback', detail: { ...evidence, receipt: money?.receipt, amount: money?.amount, paidBy: decision.paidBy } });
-        return batch.close(callback, 'review', payment.id, decision.note, { warning: money, message: 'Refund due: M-Pesa took money for a referral already paid (the patient paid twice)' });
+        return batch.close(callback, 'review', payment.id, decision.note, {
+          warning: money,
+          message: 'Refund due: M-Pesa took money for a referral already paid (the patient paid twice)',
+          receipt: receipt('refund-due', decision.note),
+        });
       case 'correct':
         batch.correct(payment, {
           outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
@@ -357,10 +391,10 @@ export class CallbackApplicationService implements OnModuleInit {
             },
           },
         });
-        return batch.close(callback, 'applied', payment.id, decision.note, { message: 'Payment status corrected: a success callback overrides its failure' });
+        return batch.close(callback, 'applied', payment.id, decision.note, { message: 'Payment status corrected: a success callback overrides its failure', receipt: receipt('applied', null) });
       case 'add-receipt':
         batch.addReceipt(payment, parsed.mpesaReceiptNumber as string, evidence);
-        return batch.close(callback, 'applied', payment.id, null);
+        return batch.close(callback, 'applied', payment.id, null, { receipt: receipt('applied', null) });
       case 'fail':
         batch.settle(payment, {
           outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: describeFailure(parsed.resultCode, parsed.resultDesc, reason) },
@@ -372,19 +406,19 @@ export class CallbackApplicationService implements OnModuleInit {
           outcome: { status: 'failed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, errorMessage: decision.errorMessage },
           options: { source: 'callback', eventType: 'amount-mismatch', detail: { ...evidence, paidAmount: parsed.amount, expectedAmount: payment.amount } },
         });
-        return batch.close(callback, 'review', payment.id, decision.errorMessage);
+        return batch.close(callback, 'review', payment.id, decision.errorMessage, { receipt: receipt('review', decision.errorMessage) });
       case 'doubt':
         // Not applied: the status query (which cannot be forged) settles the payment instead.
         // Rare, so written at once, which keeps its history row ahead of any later settlement.
         await manager.update(Payment, { id: payment.id }, { nextQueryAt: new Date() });
         await recordPaymentEvent(manager, { paymentId: payment.id, type: 'callback-doubtful', source: 'callback', detail: { ...evidence, doubt: decision.doubt } });
-        return batch.close(callback, 'review', payment.id, decision.doubt);
+        return batch.close(callback, 'review', payment.id, decision.doubt, { receipt: receipt('review', decision.doubt) });
       case 'complete':
         batch.settle(payment, {
           outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
           options: { source: 'callback', detail: evidence },
         });
-        return batch.close(callback, 'applied', payment.id, null);
+        return batch.close(callback, 'applied', payment.id, null, { receipt: receipt('applied', null) });
     }
   }
 }
@@ -402,8 +436,30 @@ function closeUnknownCheckout(batch: CallbackBatch, callback: MpesaCallback, par
     case 'confirm':
       return batch.close(callback, 'unmatched', null, verdict.reason, { confirmation: 'needed' });
     case 'forged':
-      return batch.close(callback, 'dismissed', null, verdict.reason, { warning: money });
+      return batch.close(callback, 'dismissed', null, verdict.reason, { warning: money, receipt: receiptVerdict(callback, parsed, 'dismissed', verdict.reason, null) });
     case 'unmatched':
-      return batch.close(callback, 'unmatched', null, verdict.reason, { warning: money });
+      return batch.close(callback, 'unmatched', null, verdict.reason, { warning: money, receipt: receiptVerdict(callback, parsed, 'unmatched', verdict.reason, null) });
   }
+}
+
+/**
+ * The Receipt a success callback's verdict makes of its receipt number (CONTRACT.md, "Receipts");
+ * undefined for a failure, or a success without a receipt number or an amount (nothing to record:
+ * the callback row keeps it). `payment`: the one it paid (applied) or whose CheckoutRequestID it
+ * carries (review, refund-due).
+ */
+function receiptVerdict(callback: MpesaCallback, parsed: ParsedStkCallback, state: ReceiptVerdict['state'], reason: string | null, payment: Payment | null): ReceiptVerdict | undefined {
+  if (parsed.resultCode !== '0' || !parsed.mpesaReceiptNumber || parsed.amount === null || !Number.isInteger(parsed.amount)) return undefined;
+  return {
+    receipt: parsed.mpesaReceiptNumber,
+    amount: parsed.amount,
+    phoneNumber: parsed.phoneNumber,
+    checkoutRequestId: parsed.checkoutRequestId,
+    paidAt: parsed.transactionDate,
+    state,
+    reason,
+    paymentId: payment?.id ?? null,
+    referralId: payment?.referralId ?? null,
+    callbackId: callback.id,
+  };
 }

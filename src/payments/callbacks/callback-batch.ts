@@ -6,6 +6,7 @@ import { PaymentEventInput, recordPaymentEvents } from '../payment-events';
 import { Payment } from '../payment.entity';
 import type { PaymentSettlementService, Settlement } from '../payment-settlement.service';
 import type { PaymentStatus } from '../payment-status';
+import { ReceiptChange, ReceiptVerdict, recordReceipts } from '../receipts/receipt-recording';
 import type { CallbackState, MpesaCallback } from './mpesa-callback.entity';
 
 export interface CallbackClosure {
@@ -19,6 +20,8 @@ export interface CallbackClosure {
   warning?: Record<string, unknown>;
   /** the warning line's message, when not the default one for its state */
   message?: string;
+  /** a success callback with a receipt number, judged with a final verdict: what its Receipt becomes */
+  receipt?: ReceiptVerdict;
 }
 
 /** A receipt given to a payment completed without one (a status query, an admin). */
@@ -40,6 +43,8 @@ export class CallbackBatch {
   private readonly receiptAdditions = new Map<string, ReceiptAddition>();
   private readonly receiptOwners = new Map<string, string>();
   private readonly laterEvents: PaymentEventInput[] = [];
+  /** The receipts write() recorded or moved, by receipt number (for the log lines once committed). */
+  readonly receiptChanges = new Map<string, ReceiptChange>();
 
   /** Locks, in id order (as every batch does, so that two batches cannot deadlock), the payments these checkouts name. */
   async lockPayments(manager: EntityManager, checkoutRequestIds: readonly string[]): Promise<void> {
@@ -125,7 +130,7 @@ export class CallbackBatch {
     this.laterEvents.push(event);
   }
 
-  close(callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null, extra: Pick<CallbackClosure, 'confirmation' | 'warning' | 'message'> = {}): void {
+  close(callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null, extra: Pick<CallbackClosure, 'confirmation' | 'warning' | 'message' | 'receipt'> = {}): void {
     this.closures.push({ callback, state, paymentId, note: note?.slice(0, NOTE_LENGTH) ?? null, ...extra });
   }
 
@@ -163,5 +168,9 @@ export class CallbackBatch {
         this.closures.map((c) => c.confirmation ?? c.callback.confirmation ?? null),
       ],
     );
+    // Last, so that receipts are locked after the payments and referrals above, in the order every
+    // other writer (an admin resolving one) takes them.
+    const verdicts = this.closures.flatMap((c) => (c.receipt ? [c.receipt] : []));
+    for (const change of await recordReceipts(manager, verdicts)) this.receiptChanges.set(change.receipt, change);
   }
 }

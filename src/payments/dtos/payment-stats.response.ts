@@ -26,4 +26,13 @@ export class PaymentStatsResponse implements PaymentStats {
 
   @ApiProperty({ description: 'completed / (completed + failed), 4 decimals; 0 when both are 0.', minimum: 0, maximum: 1, example: 0.8596 })
   successRate!: number;
+
+  @ApiProperty({ type: 'integer', description: 'KES on `unmatched` and `review` receipts created in the range: money M-Pesa took that pays no payment yet.', example: 2000 })
+  reviewAmount!: number;
+
+  @ApiProperty({ type: 'integer', description: 'KES on `refund-due` receipts created in the range: patients who paid twice.', example: 1000 })
+  refundDueAmount!: number;
+
+  @ApiProperty({ type: 'integer', description: 'KES on `refunded` receipts created in the range (0 until refunds exist).', example: 0 })
+  refundedAmount!: number;
 }

@@ -17,6 +17,12 @@ export interface PaymentStats {
   failedAmount: number;
   /** completed / (completed + failed), 0 when both are 0. */
   successRate: number;
+  /** KES on unmatched and review receipts: money M-Pesa took that pays no payment yet. */
+  reviewAmount: number;
+  /** KES on refund-due receipts: patients who paid twice. */
+  refundDueAmount: number;
+  /** KES on refunded receipts. */
+  refundedAmount: number;
 }
 
 /** One interval of GET /api/payments/stats/series. */
@@ -92,6 +98,29 @@ export class PaymentStatsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async stats(range: TimeRange): Promise<PaymentStats> {
+    const [payments, receipts] = await Promise.all([this.paymentTotals(range), this.receiptTotals(range)]);
+    return { ...payments, ...receipts };
+  }
+
+  /**
+   * The receipts' sums over the same range, on their createdAt (when the service first heard of
+   * them). A scan of the receipts in range: they are a small table next to payments (one row per
+   * receipt, most of them applied), and the state index serves an unbounded range.
+   */
+  private async receiptTotals(range: TimeRange): Promise<Pick<PaymentStats, 'reviewAmount' | 'refundDueAmount' | 'refundedAmount'>> {
+    const [row]: { review: string | null; refund_due: string | null; refunded: string | null }[] = await this.dataSource.query(
+      `SELECT sum(amount) FILTER (WHERE state IN ('unmatched', 'review')) AS review,
+              sum(amount) FILTER (WHERE state = 'refund-due') AS refund_due,
+              sum(amount) FILTER (WHERE state = 'refunded') AS refunded
+         FROM receipts
+        WHERE state IN ('unmatched', 'review', 'refund-due', 'refunded')
+          AND ($1::timestamptz IS NULL OR created_at >= $1) AND ($2::timestamptz IS NULL OR created_at < $2)`,
+      [range.from ?? null, range.to ?? null],
+    );
+    return { reviewAmount: Number(row?.review ?? 0), refundDueAmount: Number(row?.refund_due ?? 0), refundedAmount: Number(row?.refunded ?? 0) };
+  }
+
+  private async paymentTotals(range: TimeRange): Promise<Omit<PaymentStats, 'reviewAmount' | 'refundDueAmount' | 'refundedAmount'>> {
     const totals = { pending: { n: 0, amount: 0 }, completed: { n: 0, amount: 0 }, failed: { n: 0, amount: 0 } };
     const query = paymentStatsQuery(range);
     if (query) {
