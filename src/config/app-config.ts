@@ -30,6 +30,8 @@ export interface MpesaConfig {
   /** MPESA_LEDGER_PULL: the Pull Transactions sweep runs. */
   ledgerPull: boolean;
   ledgerPullIntervalS: number;
+  /** LEDGER_RESULT_WAIT_S: a Result not here by then is found out another way. */
+  ledgerResultWaitS: number;
 }
 
 /**
@@ -174,6 +176,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       initiator,
       ledgerPull: vars.MPESA_LEDGER_PULL ?? simulator,
       ledgerPullIntervalS: vars.LEDGER_PULL_INTERVAL_S,
+      ledgerResultWaitS: vars.LEDGER_RESULT_WAIT_S,
     },
     payments: {
       referralFeeKes: vars.REFERRAL_FEE_KES,

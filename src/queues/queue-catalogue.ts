@@ -18,6 +18,8 @@ export const QUEUES = {
   webhookDelivery: 'webhook-delivery',
   /** Periodic: turn new history rows into webhook events and deliveries; republish lost deliveries. */
   webhookOutbox: 'webhook-outbox',
+  /** M-Pesa's ledger: Transaction Status and Reversal sends, their follow-up, the Pull sweep. */
+  ledger: 'ledger',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -30,6 +32,8 @@ export const JOBS = {
   deliverWebhook: 'deliver-webhook',
   webhookFanOut: 'webhook-fan-out',
   webhookSweep: 'webhook-sweep',
+  sendLedgerRequest: 'send-ledger-request',
+  ledgerRequestsSweep: 'ledger-requests-sweep',
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
@@ -46,6 +50,10 @@ export interface DeliverWebhookJob {
   attemptOffset?: number;
 }
 
+export interface SendLedgerRequestJob {
+  requestId: string;
+}
+
 /** The payload of each job. */
 export interface JobPayloads {
   'send-stk-push': SendStkPushJob;
@@ -54,6 +62,8 @@ export interface JobPayloads {
   'deliver-webhook': DeliverWebhookJob;
   'webhook-fan-out': Record<string, never>;
   'webhook-sweep': Record<string, never>;
+  'send-ledger-request': SendLedgerRequestJob;
+  'ledger-requests-sweep': Record<string, never>;
 }
 
 /** The queue each job runs on. */
@@ -64,6 +74,8 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'deliver-webhook': QUEUES.webhookDelivery,
   'webhook-fan-out': QUEUES.webhookOutbox,
   'webhook-sweep': QUEUES.webhookOutbox,
+  'send-ledger-request': QUEUES.ledger,
+  'ledger-requests-sweep': QUEUES.ledger,
 };
 
 /** Finished jobs are kept a while for the queue dashboard, then trimmed so Redis does not grow. */
@@ -91,6 +103,16 @@ export function sendStkPushOptions(paymentId: string, config: AppConfig): JobsOp
     backoff: { type: STK_BACKOFF, delay: config.payments.stkRetryBaseMs },
     ...KEEP_FINISHED,
   };
+}
+
+/**
+ * One send of one ledger request: the row's `attempts` is in the id, so the sweep's republish of a
+ * request due again is a new job, and publishing one attempt twice sends it once. One BullMQ
+ * attempt: the row (state, next_attempt_at) is the authority on retries, and a Reversal is never
+ * retried by BullMQ (the row's queued → sending claim lets it be sent once).
+ */
+export function sendLedgerRequestOptions(requestId: string, attempts: number): JobsOptions {
+  return { jobId: `ledger-request-${requestId}-${attempts}`, attempts: 1, ...KEEP_FINISHED };
 }
 
 /** Thrown by a handler for a refusal worth retrying; carries the wait the other side asked for. */
@@ -181,6 +203,8 @@ export const WORKER_OPTIONS: Record<QueueName, Omit<WorkerOptions, 'connection'>
     settings: { backoffStrategy: webhookBackoffStrategy },
   },
   'webhook-outbox': { concurrency: 1 },
+  // Sends are short HTTP calls; the sweep claims rows in the database, so overlap is harmless.
+  ledger: { concurrency: 5, lockDuration: 30_000, stalledInterval: 10_000, maxStalledCount: 1 },
 };
 
 export interface Schedule {
@@ -198,4 +222,6 @@ export const SCHEDULES: readonly Schedule[] = [
   { id: 'payment-sweep', job: JOBS.paymentSweep, everyMs: (config) => Math.min(10, config.payments.reconcileIntervalS) * 1000, opts: KEEP_FEW },
   { id: 'webhook-fan-out', job: JOBS.webhookFanOut, everyMs: (config) => config.webhooks.fanOutIntervalMs, opts: KEEP_FEW },
   { id: 'webhook-sweep', job: JOBS.webhookSweep, everyMs: () => 30_000, opts: KEEP_FEW },
+  // Owed sends, results to apply (one that came before its acknowledgement too), results overdue.
+  { id: 'ledger-requests-sweep', job: JOBS.ledgerRequestsSweep, everyMs: (config) => Math.min(5, config.mpesa.ledgerResultWaitS) * 1000, opts: KEEP_FEW },
 ];
