@@ -3,7 +3,7 @@
 import { paymentFlow } from './support/payment-flow';
 import { startTestApp, TestApp } from './support/test-app';
 
-const DATE_ROUTES = ['/api/payments', '/api/payments/stats'];
+const DATE_ROUTES = ['/api/payments', '/api/payments/stats', '/api/receipts'];
 const RANGE_MESSAGE = /between 0001-01-01 and 9999-12-31/;
 
 describe('Date filters (from, to)', () => {

@@ -12,6 +12,7 @@ import { createValidationPipe } from '../common/validation';
 import type { AppConfig } from '../config/app-config';
 import { SimulatorModule } from '../mpesa/simulator/simulator.module';
 import { PaymentsHttpModule } from '../payments/payments-http.module';
+import { ReconciliationHttpModule } from '../reconciliation/reconciliation-http.module';
 import { ReferralsHttpModule } from '../referrals/referrals-http.module';
 import { WebhooksHttpModule } from '../webhooks/webhooks-http.module';
 
@@ -30,6 +31,7 @@ export class ApiHttpModule {
         PaymentsHttpModule,
         LedgerHttpModule,
         WebhooksHttpModule,
+        ReconciliationHttpModule,
         // Not even registered outside simulator mode: no /simulator route exists there.
         ...(config.mpesa.env === 'simulator' ? [SimulatorModule] : []),
       ],

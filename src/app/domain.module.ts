@@ -1,13 +1,14 @@
-// The domain every process shares: referrals, payments, webhooks and the Daraja client. Providers only: a
+// The domain every process shares: referrals, payments, webhooks, reconciliation and the Daraja client. Providers only: a
 // root adds the HTTP face (ApiHttpModule), the queue workers (WorkersModule), or both.
 import { Module } from '@nestjs/common';
 import { MpesaModule } from '../mpesa/mpesa.module';
 import { PaymentsModule } from '../payments/payments.module';
+import { ReconciliationModule } from '../reconciliation/reconciliation.module';
 import { ReferralsModule } from '../referrals/referrals.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
 
 @Module({
-  imports: [ReferralsModule, PaymentsModule, MpesaModule, WebhooksModule],
-  exports: [ReferralsModule, PaymentsModule, MpesaModule, WebhooksModule],
+  imports: [ReferralsModule, PaymentsModule, MpesaModule, WebhooksModule, ReconciliationModule],
+  exports: [ReferralsModule, PaymentsModule, MpesaModule, WebhooksModule, ReconciliationModule],
 })
 export class DomainModule {}

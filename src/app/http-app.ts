@@ -14,6 +14,7 @@ import { answerErrorsInDarajaEnvelope, SIMULATOR_PATH_PREFIX } from '../mpesa/si
 import { RESULTS_PATH_PREFIX } from '../ledger/results/mpesa-results.controller';
 import { CALLBACK_PATH_PREFIX, isCallbackPath } from '../payments/callbacks/callback-gate.middleware';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
+import { STATEMENT_UPLOAD_PATH } from '../reconciliation/statement-upload.interceptor';
 import { refuseWhileShuttingDown } from './graceful-shutdown';
 import { setupOpenApi } from './openapi';
 
@@ -41,8 +42,9 @@ export function configureHttpApp(app: INestApplication): void {
   // First: every answer under /simulator, errors raised by the middleware below included, is Daraja's.
   if (simulator) express.use(SIMULATOR_PATH_PREFIX, answerErrorsInDarajaEnvelope);
   express.use(refuseWhileShuttingDown);
-  // Bodies under /api and /simulator are JSON or nothing (415 saying what to send); the callback and results keep their 400.
-  express.use(requireJsonBodies(['/api/', ...(simulator ? [`${SIMULATOR_PATH_PREFIX}/`] : [])], [`${CALLBACK_PATH_PREFIX}/`, `${RESULTS_PATH_PREFIX}/`]));
+  // Bodies under /api and /simulator are JSON or nothing (415 saying what to send); the callback and results keep their 400,
+  // and the statement upload is multipart (its interceptor refuses anything else).
+  express.use(requireJsonBodies(['/api/', ...(simulator ? [`${SIMULATOR_PATH_PREFIX}/`] : [])], [`${CALLBACK_PATH_PREFIX}/`, `${RESULTS_PATH_PREFIX}/`, STATEMENT_UPLOAD_PATH]));
   // The callback path is parsed by PaymentsHttpModule after its gate, so a forged or misdirected
   // callback is refused without its body being read.
   express.useBodyParser('json', { limit: JSON_BODY_LIMIT, type: jsonOutsideCallbacks });

@@ -24,7 +24,7 @@ const DESCRIPTION = `Payment tracking for medical referrals, collecting fees thr
 
 **Authentication.** Every \`/api\` route except the M-Pesa callback needs an API key, sent as \`X-API-Key: <key>\` or \`Authorization: Bearer <key>\`. No key or an unknown key answers 401; a known key without the route's role answers 403. Roles are \`staff\` and \`admin\`; \`admin\` can do everything \`staff\` can. Each operation states its role in its description and in \`x-required-role\`.
 
-**Conventions.** JSON everywhere; IDs are UUIDs; times are ISO 8601 UTC strings; money is whole KES. Phone numbers are accepted in any common Kenyan form (\`0712 345 678\`, \`+254712345678\`, \`712345678\`, …) and always returned as \`2547XXXXXXXX\` (or \`2541XXXXXXXX\`). Unknown body fields are refused (400). Bodies over 64 KB answer 413.
+**Conventions.** JSON everywhere; IDs are UUIDs; times are ISO 8601 UTC strings; money is whole KES. Phone numbers are accepted in any common Kenyan form (\`0712 345 678\`, \`+254712345678\`, \`712345678\`, …) and always returned as \`2547XXXXXXXX\` (or \`2541XXXXXXXX\`). Unknown body fields are refused (400). Bodies over 64 KB answer 413 (the statement upload, multipart, takes up to 10 MB).
 
 **Lists.** Routes answering a page take \`?limit=\` (1 to 200, default 50) and \`?cursor=\` and answer \`{"items": [...], "nextCursor": "…" | null}\`; pass \`nextCursor\` back as \`cursor\` for the next page.
 
@@ -49,6 +49,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Referrals', 'Patient referrals and their status workflow.')
     .addTag('Payments', 'M-Pesa STK Push payments of referrals: starting, tracking, retrying, correcting, statistics.')
     .addTag('M-Pesa callback', 'Where Safaricom Daraja posts STK Push results.')
+    .addTag('Reconciliation', "Our books against M-Pesa's: importing the org-portal statement, and the reports.")
     .addTag('Operations', 'Health checks.')
     .build();
   const document = SwaggerModule.createDocument(app, config, {

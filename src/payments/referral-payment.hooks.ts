@@ -5,6 +5,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { DomainError } from '../common/domain-error';
+import { AfterCommitBus, emitAfterCommit } from '../events/after-commit.bus';
 import { ReferralTransitionContext, ReferralTransitionHooks } from '../referrals/referral-transition-hooks';
 import { maskPhoneNumber, normalizePhoneNumber } from '../mpesa/phone-number';
 import { Payment } from './payment.entity';
@@ -18,10 +19,19 @@ export class ReferralPaymentHooks implements OnModuleInit {
   constructor(
     private readonly hooks: ReferralTransitionHooks,
     private readonly payments: PaymentsService,
+    private readonly bus: AfterCommitBus,
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
+    this.bus.on('push-withheld', async (withheld) => {
+      for (const w of withheld) {
+        this.logger.warn(
+          { referralId: w.referralId, receipt: w.receipt, amount: w.amount, phone: w.maskedPhone, receiptState: w.receiptState },
+          'No STK push for the referral: a receipt of its phone and amount is under review (the patient may already have paid)',
+        );
+      }
+    });
     this.hooks.register({
       beforeTransition: (context) => this.refuseCancelWhilePending(context),
       afterTransition: (context) => this.startPaymentOnPendingPayment(context),
@@ -58,10 +68,8 @@ export class ReferralPaymentHooks implements OnModuleInit {
         source: 'api',
         detail: { referralId: referral.id, role: context.role, why: 'the referral entered pending-payment; no STK push is sent while this receipt waits for an admin' },
       });
-      this.logger.warn(
-        { referralId: referral.id, receipt: held.receipt, amount: held.amount, phone: maskPhoneNumber(held.phoneNumber), receiptState: held.state },
-        'No STK push for the referral: a receipt of its phone and amount is under review (the patient may already have paid)',
-      );
+      // Logged once the referral's change commits (a rolled-back transition withheld nothing).
+      emitAfterCommit(manager, 'push-withheld', { referralId: referral.id, receipt: held.receipt, amount: held.amount, maskedPhone: maskPhoneNumber(held.phoneNumber), receiptState: held.state });
       return;
     }
     // Its push is published once the referral's change commits (createPending tells the bus).

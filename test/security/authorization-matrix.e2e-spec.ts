@@ -3,6 +3,7 @@
 // something), then asserts the contract's answer: 401 without a known key, 403 for a key without
 // the role (both changing nothing in Postgres), the route's own success status otherwise.
 import { failureCallback } from '../support/callbacks';
+import { paidInRows, statementCsv } from '../support/statement-file';
 import { contractFile, contractRoles, documentedRoutes, openApiRoles, PLANNED_ROUTES, Route, routeName, ROUTES } from '../support/route-catalogue';
 import { jsonRequest, rawRequest, RawRequest, RawResponse } from '../support/raw-http';
 import { changedTables, stateFingerprint } from '../support/state-fingerprint';
@@ -82,6 +83,29 @@ describe('Authorization matrix', () => {
     return receipt;
   }
 
+  /** A one-file multipart body, as a browser or `curl -F file=@…` sends it. */
+  function multipart(method: string, path: string, field: string, fileName: string, content: Buffer): RawRequest {
+    const boundary = `matrix-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${fileName}"\r\nContent-Type: text/csv\r\n\r\n`),
+      content,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    return { method, path, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` }, body };
+  }
+  /** A fresh statement each time (its own receipt), so every import is a new report. */
+  let statements = 0;
+  function statementUpload(): RawRequest {
+    const receipt = `MTRXS${String(++statements).padStart(5, '0')}`;
+    return multipart('POST', '/api/reconciliation/statements', 'file', 'matrix.csv', statementCsv({ rows: paidInRows(receipt, '2026-06-10T07:00:00Z', '1,000.00', 'X9MATRIX') }));
+  }
+  async function reconciliationReport(): Promise<string> {
+    const req = statementUpload();
+    const res = await send({ ...req, headers: { ...req.headers, 'X-API-Key': ADMIN_KEY } });
+    if (res.status !== 201) throw new Error(`fixture statement import: ${res.status} ${res.text}`);
+    return json(res).id;
+  }
+
   /** A request this route answers with success for a key that has the role, and that success status. */
   async function requestFor(route: Route): Promise<{ req: RawRequest; success: number }> {
     const r = (method: string, path: string, body?: unknown) => jsonRequest(method, path, body);
@@ -130,6 +154,12 @@ describe('Authorization matrix', () => {
         return { req: r('POST', `/api/receipts/${await unmatchedReceipt()}/verify`), success: 202 };
       case 'POST /api/receipts/:receipt/refund':
         return { req: r('POST', `/api/receipts/${await unmatchedReceipt('refund-due')}/refund`, { reason: 'matrix' }), success: 202 };
+      case 'POST /api/reconciliation/statements':
+        return { req: statementUpload(), success: 201 };
+      case 'GET /api/reconciliation/reports':
+        return { req: r('GET', '/api/reconciliation/reports'), success: 200 };
+      case 'GET /api/reconciliation/reports/:id':
+        return { req: r('GET', `/api/reconciliation/reports/${await reconciliationReport()}?format=csv`), success: 200 };
       case 'POST /api/stk-callback/:token':
         return { req: r('POST', '/api/stk-callback/dev-callback-token', failureCallback(`ws_CO_matrix_${Date.now()}_${Math.random()}`, 1032, 'Request cancelled by user')), success: 200 };
       case 'POST /api/mpesa/results/:token/:kind': {

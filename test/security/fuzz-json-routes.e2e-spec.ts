@@ -25,6 +25,8 @@ const QUERY_KEYS: Record<string, string[]> = {
   'GET /api/webhooks': ['limit', 'cursor'],
   'GET /api/receipts': ['state', 'phoneNumber', 'from', 'to', 'limit', 'cursor'],
   'GET /api/webhooks/:id/deliveries': ['status', 'limit', 'cursor'],
+  'GET /api/reconciliation/reports': ['limit', 'cursor'],
+  'GET /api/reconciliation/reports/:id': ['format'],
 };
 
 interface Fixtures {

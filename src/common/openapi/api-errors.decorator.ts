@@ -72,8 +72,10 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
   },
   RECEIPT_NOT_ATTACHABLE: {
     meaning:
-      "The evidence rules a success callback meets refuse to let this receipt pay this payment; `rule` names the rule " +
-      '(`amount-mismatch`, `phone-mismatch`, `payment-has-receipt`, `payment-failed`, `referral-paid`, `referral-not-payable`, `other-payment-pending`, `payment-not-found`) and `message` says why.',
+      "The evidence rules a success callback meets refuse to let this receipt pay this payment; `rule` names which row of the table refused " +
+      "(`amount-mismatch`: not the payment's amount; `doubt`: a pending payment of another phone; `conflict`: a payment completed with another " +
+      'receipt, failed by a failure callback or an admin, its referral no longer `pending-payment`, or another payment of it pending; ' +
+      '`refund-due`: another payment already paid the referral) and `message` says why in the words of the rule.',
     example: {
       message: 'The receipt cannot pay payment 0b7f3c52-4b8e-4f5e-9a59-2f0c6b1d8e41: it reports KES 500 paid, the payment is for KES 1000',
       rule: 'amount-mismatch',
@@ -93,7 +95,7 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
     example: { message: 'The first request with this Idempotency-Key is still running' },
   },
   PAYLOAD_TOO_LARGE: {
-    meaning: 'The body is over 64 KB.',
+    meaning: 'The body is over 64 KB (a statement upload: over 10 MB).',
     example: { message: 'Request body is too large' },
   },
   UNSUPPORTED_MEDIA_TYPE: {

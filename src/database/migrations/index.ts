@@ -10,6 +10,7 @@ import { LostPushEvidence1796160000000 } from './1796160000000-lost-push-evidenc
 import { AccountReference1796163600000 } from './1796163600000-account-reference';
 import { Receipts1796167200000 } from './1796167200000-receipts';
 import { MpesaResults1796171400000 } from './1796171400000-mpesa-results';
+import { ReconciliationReports1796181600000 } from './1796181600000-reconciliation-reports';
 import { LedgerRequests1796190600000 } from './1796190600000-ledger-requests';
 
 export const MIGRATIONS = [
@@ -23,5 +24,6 @@ export const MIGRATIONS = [
   AccountReference1796163600000,
   Receipts1796167200000,
   MpesaResults1796171400000,
+  ReconciliationReports1796181600000,
   LedgerRequests1796190600000,
 ];
