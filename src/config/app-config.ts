@@ -32,6 +32,8 @@ export interface MpesaConfig {
   ledgerPullIntervalS: number;
   /** LEDGER_RESULT_WAIT_S: a Result not here by then is found out another way. */
   ledgerResultWaitS: number;
+  /** MPESA_PULL_NOMINATED_NUMBER (simulator: the sandbox test number); null: Pull is not registered by the service. */
+  pullNominatedNumber: string | null;
 }
 
 /**
@@ -177,6 +179,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       ledgerPull: vars.MPESA_LEDGER_PULL ?? simulator,
       ledgerPullIntervalS: vars.LEDGER_PULL_INTERVAL_S,
       ledgerResultWaitS: vars.LEDGER_RESULT_WAIT_S,
+      pullNominatedNumber: vars.MPESA_PULL_NOMINATED_NUMBER ?? (simulator ? '254708374149' : null),
     },
     payments: {
       referralFeeKes: vars.REFERRAL_FEE_KES,

@@ -177,6 +177,11 @@ export class EnvironmentVariables {
   @IntegerIn(1, 86400)
   LEDGER_RESULT_WAIT_S: number = 180;
 
+  /** Not in the contract: the NominatedNumber of the one Pull registration (2547… form; simulator: the sandbox test number). */
+  @IsOptional()
+  @Matches(/^254[17]\d{8}$/, { message: 'expected an MSISDN in 2547XXXXXXXX form' })
+  MPESA_PULL_NOMINATED_NUMBER?: string;
+
   /**
    * Not in the contract: reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs).
    * Unset or empty: none, so the source address is always the connection's own.

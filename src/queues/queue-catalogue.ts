@@ -34,6 +34,7 @@ export const JOBS = {
   webhookSweep: 'webhook-sweep',
   sendLedgerRequest: 'send-ledger-request',
   ledgerRequestsSweep: 'ledger-requests-sweep',
+  ledgerPullSweep: 'ledger-pull-sweep',
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
@@ -64,6 +65,7 @@ export interface JobPayloads {
   'webhook-sweep': Record<string, never>;
   'send-ledger-request': SendLedgerRequestJob;
   'ledger-requests-sweep': Record<string, never>;
+  'ledger-pull-sweep': Record<string, never>;
 }
 
 /** The queue each job runs on. */
@@ -76,6 +78,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'webhook-sweep': QUEUES.webhookOutbox,
   'send-ledger-request': QUEUES.ledger,
   'ledger-requests-sweep': QUEUES.ledger,
+  'ledger-pull-sweep': QUEUES.ledger,
 };
 
 /** Finished jobs are kept a while for the queue dashboard, then trimmed so Redis does not grow. */
@@ -213,6 +216,8 @@ export interface Schedule {
   job: JobName;
   everyMs: (config: AppConfig) => number;
   opts: JobsOptions;
+  /** Off: no scheduler is kept (and one left from an earlier start is not renewed). */
+  enabled?: (config: AppConfig) => boolean;
 }
 
 export const SCHEDULES: readonly Schedule[] = [
@@ -224,4 +229,6 @@ export const SCHEDULES: readonly Schedule[] = [
   { id: 'webhook-sweep', job: JOBS.webhookSweep, everyMs: () => 30_000, opts: KEEP_FEW },
   // Owed sends, results to apply (one that came before its acknowledgement too), results overdue.
   { id: 'ledger-requests-sweep', job: JOBS.ledgerRequestsSweep, everyMs: (config) => Math.min(5, config.mpesa.ledgerResultWaitS) * 1000, opts: KEEP_FEW },
+  // MPESA_LEDGER_PULL: M-Pesa's own ledger read for an overlapping window.
+  { id: 'ledger-pull-sweep', job: JOBS.ledgerPullSweep, everyMs: (config) => config.mpesa.ledgerPullIntervalS * 1000, opts: KEEP_FEW, enabled: (config) => config.mpesa.ledgerPull },
 ];

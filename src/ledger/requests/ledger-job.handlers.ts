@@ -4,11 +4,15 @@ import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobHandler } from '../../queues/job-handler.registry';
 import { JOBS, SendLedgerRequestJob } from '../../queues/queue-catalogue';
+import { LedgerPullService } from '../pull/ledger-pull.service';
 import { LedgerRequestsService } from './ledger-requests.service';
 
 @Injectable()
 export class LedgerJobHandlers {
-  constructor(private readonly requests: LedgerRequestsService) {}
+  constructor(
+    private readonly requests: LedgerRequestsService,
+    private readonly pull: LedgerPullService,
+  ) {}
 
   @JobHandler(JOBS.sendLedgerRequest)
   send(job: Job<SendLedgerRequestJob>) {
@@ -18,5 +22,10 @@ export class LedgerJobHandlers {
   @JobHandler(JOBS.ledgerRequestsSweep)
   sweep() {
     return this.requests.sweep();
+  }
+
+  @JobHandler(JOBS.ledgerPullSweep)
+  pullSweep() {
+    return this.pull.sweep();
   }
 }
