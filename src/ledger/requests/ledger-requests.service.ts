@@ -50,8 +50,8 @@ interface ResultRow {
 
 /** The receipts a refund may be asked for (CONTRACT: 409 unless refund-due or review). */
 export const REFUNDABLE_STATES: readonly ReceiptState[] = ['refund-due', 'review'];
-/** A send's lease: a row still `sending` after this belonged to a worker that died. */
-const SEND_LEASE_S = 30;
+/** A send's lease beyond Daraja's timeout: a row still `sending` after it belonged to a worker that died. */
+const SEND_LEASE_MARGIN_S = 30;
 /** A Result with ids no request of ours has is set aside after this (its acknowledgement may still be on its way). */
 const ORPHAN_RESULT_S = 600;
 /** The longest wait between two asks. */
@@ -120,7 +120,7 @@ export class LedgerRequestsService {
       this.dataSource.manager,
       `UPDATE ledger_requests SET state = 'sending', attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
         WHERE id = $1 AND state = 'queued' RETURNING *`,
-      [requestId, SEND_LEASE_S],
+      [requestId, Math.ceil(this.config.mpesa.timeoutMs / 1000) + SEND_LEASE_MARGIN_S],
     );
     if (!row) return { kind: 'skipped' };
     const ack = await this.ask(row);
