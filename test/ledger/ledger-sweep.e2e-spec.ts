@@ -104,6 +104,24 @@ describe('the ledger sweep', () => {
     expect(await count(`SELECT count(*)::int AS n FROM reconciliation_reports WHERE source = 'ledger-pull'`)).toBe(reportsBefore + 1);
   });
 
+  it('warns and counts when Pull has answered 1001 for a whole day while payments completed', async () => {
+    // History: a day and more of "nothing found" runs (the earlier ones, moved back in time).
+    await t.dataSource.query(`UPDATE ledger_pull_runs SET outcome = 'no-data', at = now() - interval '30 hours'`);
+    expect(await count(`SELECT count(*)::int AS n FROM payments WHERE status = 'completed' AND completed_at > now() - interval '1 hour'`)).toBeGreaterThan(0);
+    const metricLine = /ledger_pull_alerts_total\{reason="empty-while-paid"\} (\d+)/;
+    const before = Number(metricLine.exec(await (await fetch(`${t.baseUrl}/metrics`)).text())?.[1] ?? 0);
+    // An empty ledger (the simulator forgot everything, its Pull registration too): 1001.
+    expect((await simulator('POST', '/reset')).status).toBe(200);
+    const outcome = await sweeper.sweep();
+    expect(outcome).toMatchObject({ kind: 'swept', rows: 0 });
+    const after = Number(metricLine.exec(await (await fetch(`${t.baseUrl}/metrics`)).text())?.[1] ?? 0);
+    expect(after).toBe(before + 1);
+    // A day of 1001 with no payment completing is just a quiet day: no alert.
+    await t.dataSource.query(`UPDATE payments SET completed_at = now() - interval '40 hours' WHERE status = 'completed'`);
+    await sweeper.sweep();
+    expect(Number(metricLine.exec(await (await fetch(`${t.baseUrl}/metrics`)).text())?.[1] ?? 0)).toBe(after);
+  });
+
   it('stops with a clear log line and a metric on 401.001 (not subscribed to Pull), and asks Pull nothing more', async () => {
     expect((await simulator('POST', '/settings', { pullNotSubscribed: true })).status).toBe(200);
     const outcome = await sweeper.sweep();
