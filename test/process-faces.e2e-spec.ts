@@ -57,6 +57,8 @@ const API_FACE = [
   'GET /api/receipts',
   'GET /api/receipts/:receipt',
   'POST /api/receipts/:receipt/resolve',
+  'POST /api/receipts/:receipt/verify',
+  'POST /api/receipts/:receipt/refund',
   'POST /api/stk-callback/:token',
   'POST /api/mpesa/results/:token/:kind',
   'GET /',

@@ -1,9 +1,10 @@
 // The queue workers: one processor per catalogue queue (QueueWorkersModule) and each domain's job
 // handlers. Only the worker and all roots import it; an API process only produces into the queues.
 import { Module } from '@nestjs/common';
+import { LedgerWorkerModule } from '../ledger/ledger-worker.module';
 import { PaymentsWorkerModule } from '../payments/payments-worker.module';
 import { QueueWorkersModule } from '../queues/queue-workers.module';
 import { WebhooksWorkerModule } from '../webhooks/webhooks-worker.module';
 
-@Module({ imports: [QueueWorkersModule, PaymentsWorkerModule, WebhooksWorkerModule] })
+@Module({ imports: [QueueWorkersModule, PaymentsWorkerModule, WebhooksWorkerModule, LedgerWorkerModule] })
 export class WorkersModule {}

@@ -30,6 +30,10 @@ export interface MpesaConfig {
   /** MPESA_LEDGER_PULL: the Pull Transactions sweep runs. */
   ledgerPull: boolean;
   ledgerPullIntervalS: number;
+  /** LEDGER_RESULT_WAIT_S: a Result not here by then is found out another way. */
+  ledgerResultWaitS: number;
+  /** MPESA_PULL_NOMINATED_NUMBER (simulator: the sandbox test number); null: Pull is not registered by the service. */
+  pullNominatedNumber: string | null;
 }
 
 /**
@@ -176,6 +180,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       initiator,
       ledgerPull: vars.MPESA_LEDGER_PULL ?? simulator,
       ledgerPullIntervalS: vars.LEDGER_PULL_INTERVAL_S,
+      ledgerResultWaitS: vars.LEDGER_RESULT_WAIT_S,
+      pullNominatedNumber: vars.MPESA_PULL_NOMINATED_NUMBER ?? (simulator ? '254708374149' : null),
     },
     payments: {
       referralFeeKes: vars.REFERRAL_FEE_KES,

@@ -170,6 +170,19 @@ export class EnvironmentVariables {
   LEDGER_PULL_INTERVAL_S: number = 3600;
 
   /**
+   * Not in the contract: how long a Transaction Status or Reversal waits for its Result before the
+   * service finds out another way (a Transaction Status asked again, with doubling waits up to an
+   * hour; never a second Reversal). The sandbox has been seen to answer after ~85 s.
+   */
+  @IntegerIn(1, 86400)
+  LEDGER_RESULT_WAIT_S: number = 180;
+
+  /** Not in the contract: the NominatedNumber of the one Pull registration (2547… form; simulator: the sandbox test number). */
+  @IsOptional()
+  @Matches(/^254[17]\d{8}$/, { message: 'expected an MSISDN in 2547XXXXXXXX form' })
+  MPESA_PULL_NOMINATED_NUMBER?: string;
+
+  /**
    * Not in the contract: reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs).
    * Unset or empty: none, so the source address is always the connection's own.
    */

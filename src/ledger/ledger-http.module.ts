@@ -8,11 +8,12 @@ import { refuseUnusableJson } from '../common/json-body-guard';
 import { callbackJsonParser } from '../payments/callbacks/callback-body.middleware';
 import { createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
 import { LedgerModule } from './ledger.module';
+import { ReceiptLedgerController } from './receipt-ledger.controller';
 import { MpesaResultsController, RESULTS_PATH_PREFIX } from './results/mpesa-results.controller';
 
 @Module({
   imports: [LedgerModule],
-  controllers: [MpesaResultsController],
+  controllers: [MpesaResultsController, ReceiptLedgerController],
 })
 export class LedgerHttpModule implements NestModule {
   constructor(

@@ -18,7 +18,7 @@ export class JobSchedules implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   onApplicationBootstrap(): void {
-    this.keepers = SCHEDULES.map(
+    this.keepers = SCHEDULES.filter((s) => s.enabled?.(this.config) ?? true).map(
       (s) => new JobSchedulerKeeper(this.producer.queueFor(s.job), s.id, { every: s.everyMs(this.config) }, { name: s.job, data: {}, opts: s.opts }, this.logger),
     );
     for (const keeper of this.keepers) keeper.start();

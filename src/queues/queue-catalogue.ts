@@ -18,6 +18,8 @@ export const QUEUES = {
   webhookDelivery: 'webhook-delivery',
   /** Periodic: turn new history rows into webhook events and deliveries; republish lost deliveries. */
   webhookOutbox: 'webhook-outbox',
+  /** M-Pesa's ledger: Transaction Status and Reversal sends, their follow-up, the Pull sweep. */
+  ledger: 'ledger',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -31,6 +33,9 @@ export const JOBS = {
   deliverWebhookBatch: 'deliver-webhook-batch',
   webhookFanOut: 'webhook-fan-out',
   webhookSweep: 'webhook-sweep',
+  sendLedgerRequest: 'send-ledger-request',
+  ledgerRequestsSweep: 'ledger-requests-sweep',
+  ledgerPullSweep: 'ledger-pull-sweep',
 } as const;
 
 export type JobName = (typeof JOBS)[keyof typeof JOBS];
@@ -53,6 +58,10 @@ export interface DeliverWebhookBatchJob {
   deliveryIds: string[];
 }
 
+export interface SendLedgerRequestJob {
+  requestId: string;
+}
+
 /** The payload of each job. */
 export interface JobPayloads {
   'send-stk-push': SendStkPushJob;
@@ -62,6 +71,9 @@ export interface JobPayloads {
   'deliver-webhook-batch': DeliverWebhookBatchJob;
   'webhook-fan-out': Record<string, never>;
   'webhook-sweep': Record<string, never>;
+  'send-ledger-request': SendLedgerRequestJob;
+  'ledger-requests-sweep': Record<string, never>;
+  'ledger-pull-sweep': Record<string, never>;
 }
 
 /** The queue each job runs on. */
@@ -73,6 +85,9 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'deliver-webhook-batch': QUEUES.webhookDelivery,
   'webhook-fan-out': QUEUES.webhookOutbox,
   'webhook-sweep': QUEUES.webhookOutbox,
+  'send-ledger-request': QUEUES.ledger,
+  'ledger-requests-sweep': QUEUES.ledger,
+  'ledger-pull-sweep': QUEUES.ledger,
 };
 
 /** Finished jobs are kept a while for the queue dashboard, then trimmed so Redis does not grow. */
@@ -100,6 +115,16 @@ export function sendStkPushOptions(paymentId: string, config: AppConfig): JobsOp
     backoff: { type: STK_BACKOFF, delay: config.payments.stkRetryBaseMs },
     ...KEEP_FINISHED,
   };
+}
+
+/**
+ * One send of one ledger request: the row's `attempts` is in the id, so the sweep's republish of a
+ * request due again is a new job, and publishing one attempt twice sends it once. One BullMQ
+ * attempt: the row (state, next_attempt_at) is the authority on retries, and a Reversal is never
+ * retried by BullMQ (the row's queued → sending claim lets it be sent once).
+ */
+export function sendLedgerRequestOptions(requestId: string, attempts: number): JobsOptions {
+  return { jobId: `ledger-request-${requestId}-${attempts}`, attempts: 1, ...KEEP_FINISHED };
 }
 
 /** Thrown by a handler for a refusal worth retrying; carries the wait the other side asked for. */
@@ -208,6 +233,8 @@ export const WORKER_OPTIONS: Record<QueueName, Omit<WorkerOptions, 'connection'>
     settings: { backoffStrategy: webhookBackoffStrategy },
   },
   'webhook-outbox': { concurrency: 1 },
+  // Sends are short HTTP calls; the sweep claims rows in the database, so overlap is harmless.
+  ledger: { concurrency: 5, lockDuration: 30_000, stalledInterval: 10_000, maxStalledCount: 1 },
 };
 
 export interface Schedule {
@@ -216,6 +243,8 @@ export interface Schedule {
   job: JobName;
   everyMs: (config: AppConfig) => number;
   opts: JobsOptions;
+  /** Off: no scheduler is kept (and one left from an earlier start is not renewed). */
+  enabled?: (config: AppConfig) => boolean;
 }
 
 export const SCHEDULES: readonly Schedule[] = [
@@ -225,4 +254,8 @@ export const SCHEDULES: readonly Schedule[] = [
   { id: 'payment-sweep', job: JOBS.paymentSweep, everyMs: (config) => Math.min(10, config.payments.reconcileIntervalS) * 1000, opts: KEEP_FEW },
   { id: 'webhook-fan-out', job: JOBS.webhookFanOut, everyMs: (config) => config.webhooks.fanOutIntervalMs, opts: KEEP_FEW },
   { id: 'webhook-sweep', job: JOBS.webhookSweep, everyMs: (config) => Math.min(30_000, (config.webhooks.republishAfterS * 1000) / 4), opts: KEEP_FEW },
+  // Owed sends, results to apply (one that came before its acknowledgement too), results overdue.
+  { id: 'ledger-requests-sweep', job: JOBS.ledgerRequestsSweep, everyMs: (config) => Math.min(5, config.mpesa.ledgerResultWaitS) * 1000, opts: KEEP_FEW },
+  // MPESA_LEDGER_PULL: M-Pesa's own ledger read for an overlapping window.
+  { id: 'ledger-pull-sweep', job: JOBS.ledgerPullSweep, everyMs: (config) => config.mpesa.ledgerPullIntervalS * 1000, opts: KEEP_FEW, enabled: (config) => config.mpesa.ledgerPull },
 ];

@@ -77,9 +77,9 @@ describe('Authorization matrix', () => {
 
   /** An unmatched receipt, as the callback path records one (this API-only app applies no callbacks). */
   let receipts = 0;
-  async function unmatchedReceipt(): Promise<string> {
+  async function unmatchedReceipt(state = 'unmatched'): Promise<string> {
     const receipt = `MTRX${String(++receipts).padStart(6, '0')}`;
-    await t.dataSource.query(`INSERT INTO receipts (receipt, amount, phone_number, source, state, reason) VALUES ($1, 1000, '254712500099', 'callback', 'unmatched', 'matrix fixture')`, [receipt]);
+    await t.dataSource.query(`INSERT INTO receipts (receipt, amount, phone_number, source, state, reason) VALUES ($1, 1000, '254712500099', 'callback', $2, 'matrix fixture')`, [receipt, state]);
     return receipt;
   }
 
@@ -150,6 +150,10 @@ describe('Authorization matrix', () => {
         return { req: r('GET', `/api/receipts/${await unmatchedReceipt()}`), success: 200 };
       case 'POST /api/receipts/:receipt/resolve':
         return { req: r('POST', `/api/receipts/${await unmatchedReceipt()}/resolve`, { action: 'dismiss', reason: 'matrix' }), success: 200 };
+      case 'POST /api/receipts/:receipt/verify':
+        return { req: r('POST', `/api/receipts/${await unmatchedReceipt()}/verify`), success: 202 };
+      case 'POST /api/receipts/:receipt/refund':
+        return { req: r('POST', `/api/receipts/${await unmatchedReceipt('refund-due')}/refund`, { reason: 'matrix' }), success: 202 };
       case 'POST /api/reconciliation/statements':
         return { req: statementUpload(), success: 201 };
       case 'GET /api/reconciliation/reports':

@@ -82,6 +82,14 @@ export const ERROR_DOCS: Record<ErrorCode, ErrorDoc> = {
       paymentId: '0b7f3c52-4b8e-4f5e-9a59-2f0c6b1d8e41',
     },
   },
+  REFUND_NOT_ALLOWED: {
+    meaning: 'Only a `refund-due` or `review` receipt can be refunded, and only once, ever (`state` says what this one is).',
+    example: { message: 'Receipt SGR7HJ2K4L is applied; only a refund-due or review receipt can be refunded', receipt: 'SGR7HJ2K4L', state: 'applied' },
+  },
+  NOT_CONFIGURED: {
+    meaning: 'No M-Pesa initiator is configured (`MPESA_INITIATOR_NAME` and `MPESA_SECURITY_CREDENTIAL`), so Transaction Status and Reversal cannot be sent.',
+    example: { message: 'No M-Pesa initiator is configured (MPESA_INITIATOR_NAME and MPESA_SECURITY_CREDENTIAL): Transaction Status and Reversal cannot be sent' },
+  },
   IDEMPOTENCY_REQUEST_IN_PROGRESS: {
     meaning: 'The first request with this `Idempotency-Key` is still running; try again shortly.',
     example: { message: 'The first request with this Idempotency-Key is still running' },

@@ -12,6 +12,8 @@ import { Receipts1796167200000 } from './1796167200000-receipts';
 import { MpesaResults1796171400000 } from './1796171400000-mpesa-results';
 import { ReconciliationReports1796181600000 } from './1796181600000-reconciliation-reports';
 import { ReceiptAndReportWebhooks1796185200000 } from './1796185200000-receipt-and-report-webhooks';
+import { LedgerRequests1796190600000 } from './1796190600000-ledger-requests';
+import { LedgerPullRuns1796190700000 } from './1796190700000-ledger-pull-runs';
 
 export const MIGRATIONS = [
   CreateReferrals1763762400000,
@@ -26,4 +28,6 @@ export const MIGRATIONS = [
   MpesaResults1796171400000,
   ReconciliationReports1796181600000,
   ReceiptAndReportWebhooks1796185200000,
+  LedgerRequests1796190600000,
+  LedgerPullRuns1796190700000,
 ];

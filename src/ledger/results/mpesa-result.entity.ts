@@ -1,8 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { ResultKind } from '../../config/app-config';
 
-/** received: stored as Daraja sent it, not yet applied to a receipt (the only state so far). */
-export type MpesaResultState = 'received';
+/** received: stored as Daraja sent it, not yet applied; applied: to its request (note says how); unmatched: no request of ours, or unreadable. */
+export type MpesaResultState = 'received' | 'applied' | 'unmatched';
 
 @Entity('mpesa_results')
 export class MpesaResult {

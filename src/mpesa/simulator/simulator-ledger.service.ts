@@ -276,7 +276,8 @@ export class SimulatorLedgerService {
         { Key: 'DebitAccountType', Value: 'MMF Account For Customer' },
         { Key: 'TransactionReason' },
         { Key: 'ReasonType', Value: reasonType },
-        { Key: 'TransactionStatus', Value: 'Completed' },
+        // What Daraja reports for a reversed receipt is unpublished; the simulator says `Reversed`.
+        { Key: 'TransactionStatus', Value: entry.reversedBy ? 'Reversed' : 'Completed' },
         { Key: 'FinalisedTime', Value: Number(nairobiTimestamp(new Date(entry.completedAt))) },
         { Key: 'Amount', Value: entry.amount },
         { Key: 'ConversationID', Value: '' },

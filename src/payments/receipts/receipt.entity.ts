@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ReceiptSource, ReceiptState } from './receipt-state';
+import type { ReceiptRefund, ReceiptSource, ReceiptState, ReceiptVerification } from './receipt-state';
 
 /** One M-Pesa receipt number the service has heard of, and what became of it. */
 @Entity('receipts')
@@ -46,6 +46,14 @@ export class Receipt {
 
   @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true })
   resolvedAt!: Date | null;
+
+  /** The last Transaction Status asked about it (POST /verify, or before it completes a payment). */
+  @Column({ type: 'jsonb', nullable: true })
+  verification!: ReceiptVerification | null;
+
+  /** Its refund (one Reversal of the full amount, ever). */
+  @Column({ type: 'jsonb', nullable: true })
+  refund!: ReceiptRefund | null;
 
   @Column({ name: 'created_at', type: 'timestamptz', insert: false, update: false })
   createdAt!: Date;

@@ -1,7 +1,7 @@
 // The Receipt as the contract shows it to clients.
 import type { ReceiptEvent } from './receipt-event.entity';
 import type { Receipt } from './receipt.entity';
-import type { ReceiptEventSource, ReceiptSource, ReceiptState } from './receipt-state';
+import type { ReceiptEventSource, ReceiptRefund, ReceiptSource, ReceiptState, ReceiptVerification } from './receipt-state';
 
 export interface ReceiptView {
   receipt: string;
@@ -16,6 +16,8 @@ export interface ReceiptView {
   reason: string | null;
   resolvedBy: string | null;
   resolvedAt: string | null;
+  verification: ReceiptVerification | null;
+  refund: ReceiptRefund | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -43,6 +45,8 @@ export function toReceiptView(r: Receipt): ReceiptView {
     reason: r.reason,
     resolvedBy: r.resolvedBy,
     resolvedAt: r.resolvedAt ? r.resolvedAt.toISOString() : null,
+    verification: r.verification ?? null,
+    refund: r.refund ?? null,
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };

@@ -98,9 +98,9 @@ export class ReceiptsService {
       }
       if (dto.action === 'dismiss') {
         const locked = await this.lockResolvable(manager, receipt);
-        return this.finish(manager, locked, { state: 'dismissed', paymentId: locked.paymentId, referralId: locked.referralId }, 'dismissed', dto.reason, principal, {});
+        return this.finish(manager, locked, { state: 'dismissed', paymentId: locked.paymentId, referralId: locked.referralId }, 'dismissed', dto.reason, adminActor(principal), {});
       }
-      return this.attach(manager, receipt, dto.paymentId as string, dto.reason, principal);
+      return this.attach(manager, receipt, dto.paymentId as string, dto.reason, adminActor(principal));
     });
     this.logger.log({ receipt, action: dto.action, paymentId: resolved.paymentId, role: principal.role }, `Receipt ${dto.action === 'attach' ? 'attached' : 'dismissed'} by an admin`);
     return resolved;
@@ -118,7 +118,23 @@ export class ReceiptsService {
     return locked;
   }
 
-  private async attach(manager: EntityManager, receipt: string, paymentId: string, reason: string, principal: Principal): Promise<ReceiptView> {
+  /**
+   * The ledger sweep's exact link (a Pull row's billreference is a payment's accountReference): the
+   * receipt, recorded `unmatched` by the caller, pays that payment by the same evidence rules as an
+   * admin's attach, with source `reconciliation` on the payment and `ledger` on the receipt. Throws
+   * the same DomainErrors when the rules refuse.
+   */
+  attachFromLedger(receipt: string, paymentId: string, note: string): Promise<ReceiptView> {
+    return this.bus.transaction(async (manager) => {
+      const [known]: { checkout_request_id: string | null }[] = await manager.query('SELECT checkout_request_id FROM receipts WHERE receipt = $1', [receipt]);
+      if (known?.checkout_request_id) {
+        await manager.query(`SELECT id FROM mpesa_callbacks WHERE checkout_request_id = $1 AND state = 'unmatched' ORDER BY id FOR UPDATE`, [known.checkout_request_id]);
+      }
+      return this.attach(manager, receipt, paymentId, note, LEDGER_ACTOR);
+    });
+  }
+
+  private async attach(manager: EntityManager, receipt: string, paymentId: string, reason: string, actor: Actor): Promise<ReceiptView> {
     const payment = await this.settlement.lock(manager, paymentId);
     if (!payment) throw new NotFoundError('Payment', paymentId);
     const referral = await this.referrals.lockForUpdate(manager, payment.referralId);
@@ -141,17 +157,17 @@ export class ReceiptsService {
       failedBy,
       referral: facts,
     });
-    const evidence = { receipt, reason, via: 'receipt-resolve' };
-    const outcome = { status: 'completed' as const, resultCode: '0', resultDesc: `M-Pesa receipt ${receipt} attached by an admin`, receipt };
+    const evidence = { receipt, reason, via: actor.via };
+    const outcome = { status: 'completed' as const, resultCode: '0', resultDesc: `M-Pesa receipt ${receipt} attached ${actor.paymentSource === 'admin' ? 'by an admin' : actor.by}`, receipt };
     switch (decision.kind) {
       case 'complete':
-        await this.settlement.settleLocked(manager, payment, outcome, { source: 'admin', eventType: 'receipt-attached', actorRole: principal.role, detail: evidence });
+        await this.settlement.settleLocked(manager, payment, outcome, { source: actor.paymentSource, eventType: 'receipt-attached', actorRole: actor.role, detail: evidence });
         break;
       case 'correct':
         await this.settlement.apply(manager, payment, outcome, {
-          source: 'admin',
+          source: actor.paymentSource,
           eventType: 'status-corrected',
-          actorRole: principal.role,
+          actorRole: actor.role,
           detail: {
             ...evidence,
             note: decision.note,
@@ -161,7 +177,7 @@ export class ReceiptsService {
         break;
       case 'add-receipt':
         await manager.query(`UPDATE payments SET mpesa_transaction_id = $2, updated_at = now() WHERE id = $1 AND status = 'completed' AND mpesa_transaction_id IS NULL`, [payment.id, receipt]);
-        await recordPaymentEvent(manager, { paymentId: payment.id, referralId: payment.referralId, type: 'receipt-added', source: 'admin', actorRole: principal.role, detail: evidence });
+        await recordPaymentEvent(manager, { paymentId: payment.id, referralId: payment.referralId, type: 'receipt-added', source: actor.paymentSource, actorRole: actor.role, detail: evidence });
         break;
       case 'duplicate':
         break; // the payment holds it already: only the receipt row catches up
@@ -171,7 +187,7 @@ export class ReceiptsService {
           paymentId: payment.id,
         });
     }
-    return this.finish(manager, locked, { state: 'applied', paymentId: payment.id, referralId: payment.referralId }, 'attached', reason, principal, { decision: decision.kind });
+    return this.finish(manager, locked, { state: 'applied', paymentId: payment.id, referralId: payment.referralId }, 'attached', reason, actor, { decision: decision.kind });
   }
 
   /** Writes the resolution on the locked receipt and its history row. */
@@ -181,19 +197,19 @@ export class ReceiptsService {
     to: { state: 'applied' | 'dismissed'; paymentId: string | null; referralId: string | null },
     type: string,
     reason: string,
-    principal: Principal,
+    actor: Actor,
     detail: Record<string, unknown>,
   ): Promise<ReceiptView> {
     await manager.query(
       `UPDATE receipts SET state = $2, payment_id = $3, referral_id = $4, reason = $5, resolved_by = $6, resolved_at = now(), updated_at = now() WHERE receipt = $1`,
-      [locked.receipt, to.state, to.paymentId, to.referralId, reason, principal.role],
+      [locked.receipt, to.state, to.paymentId, to.referralId, reason, actor.role],
     );
     // The person's decision is final: the receipt's callback, if still open, is no longer judged again
     // (a sweep could otherwise give a dismissed receipt to a payment, or try an attached one twice).
     if (locked.checkoutRequestId) {
       await manager.query(
         `UPDATE mpesa_callbacks SET state = $2, payment_id = $3, note = left($4, 500), processed_at = now() WHERE checkout_request_id = $1 AND state = 'unmatched'`,
-        [locked.checkoutRequestId, to.state === 'applied' ? 'applied' : 'dismissed', to.paymentId, `receipt ${locked.receipt} ${type} by an admin (${principal.role}): ${reason}`],
+        [locked.checkoutRequestId, to.state === 'applied' ? 'applied' : 'dismissed', to.paymentId, `receipt ${locked.receipt} ${type} ${actor.by}: ${reason}`],
       );
     }
     await recordReceiptEvent(manager, {
@@ -201,8 +217,8 @@ export class ReceiptsService {
       type,
       fromState: locked.state,
       toState: to.state,
-      source: 'admin',
-      detail: { ...detail, ...(to.paymentId ? { paymentId: to.paymentId } : {}), role: principal.role, reason },
+      source: actor.receiptSource,
+      detail: { ...detail, ...(to.paymentId ? { paymentId: to.paymentId } : {}), role: actor.role, reason },
     });
     return toReceiptView(await manager.findOneByOrFail(Receipt, { receipt: locked.receipt }));
   }
@@ -228,6 +244,19 @@ export class ReceiptsService {
     };
   }
 }
+
+/** Who attaches or dismisses: an admin's key, or the ledger sweep. */
+interface Actor {
+  role: string;
+  paymentSource: 'admin' | 'reconciliation';
+  receiptSource: 'admin' | 'ledger';
+  via: string;
+  /** for texts: "by an admin (admin)" */
+  by: string;
+}
+
+const adminActor = (principal: Principal): Actor => ({ role: principal.role, paymentSource: 'admin', receiptSource: 'admin', via: 'receipt-resolve', by: `by an admin (${principal.role})` });
+const LEDGER_ACTOR: Actor = { role: 'ledger', paymentSource: 'reconciliation', receiptSource: 'ledger', via: 'ledger-pull', by: 'by the ledger sweep' };
 
 /** The evidence table's own words for a refusal. */
 function refusal(decision: CallbackDecision): string {

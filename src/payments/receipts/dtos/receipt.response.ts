@@ -1,9 +1,46 @@
 // The Receipt, its history and its list page as OpenAPI models; `implements` keeps them in step with the view.
 import { ApiProperty } from '@nestjs/swagger';
-import { RECEIPT_SOURCES, RECEIPT_STATES, ReceiptEventSource, ReceiptSource, ReceiptState } from '../receipt-state';
+import { REFUND_STATUSES, RECEIPT_SOURCES, RECEIPT_STATES, ReceiptEventSource, ReceiptRefund, ReceiptSource, ReceiptState, ReceiptVerification, RefundStatus, VERIFICATION_STATUSES, VerificationStatus } from '../receipt-state';
 import type { ReceiptEventView, ReceiptView } from '../receipt.view';
 
-const RECEIPT_EVENT_SOURCES: readonly ReceiptEventSource[] = ['callback', 'admin', 'migration', 'api'];
+const RECEIPT_EVENT_SOURCES: readonly ReceiptEventSource[] = ['callback', 'admin', 'migration', 'api', 'ledger'];
+
+export class ReceiptVerificationResponse implements ReceiptVerification {
+  @ApiProperty({ enum: VERIFICATION_STATUSES, enumName: 'VerificationStatus', description: '`pending`: asked, no result yet (a lost result is asked again, never read as a failure); `confirmed`: M-Pesa has it for this amount; `unknown-receipt`: M-Pesa does not know it (2032); `differs`: M-Pesa has it for another amount.', example: 'confirmed' })
+  status!: VerificationStatus;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: 'The amount M-Pesa reports.', example: 1000 })
+  amount!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The payer M-Pesa reports (2547XXXXXXXX when it gives a readable number).', example: '254708374149' })
+  payer!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: "The Transaction Status result's ResultCode, as text.", example: '0' })
+  resultCode!: string | null;
+
+  @ApiProperty({ format: 'date-time', example: '2025-11-21T09:16:02.000Z' })
+  at!: string;
+}
+
+export class ReceiptRefundResponse implements ReceiptRefund {
+  @ApiProperty({ enum: REFUND_STATUSES, enumName: 'RefundStatus', description: '`pending` until the Reversal\'s result (or a check of the original receipt) settles it; never sent twice.', example: 'pending' })
+  status!: RefundStatus;
+
+  @ApiProperty({ type: String, nullable: true, description: "The reversal's own M-Pesa receipt.", example: null })
+  reversalReceipt!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: "The Reversal result's ResultCode (`R000001`: already reversed, counted as refunded).", example: null })
+  resultCode!: string | null;
+
+  @ApiProperty({ example: 'Patient paid twice' })
+  reason!: string;
+
+  @ApiProperty({ description: 'The role of the key that asked for the refund.', example: 'admin' })
+  requestedBy!: string;
+
+  @ApiProperty({ format: 'date-time', example: '2025-11-21T09:16:02.000Z' })
+  at!: string;
+}
 
 export class ReceiptResponse implements ReceiptView {
   @ApiProperty({ description: 'The M-Pesa receipt number (MpesaReceiptNumber), as received.', example: 'SGR7HJ2K4L' })
@@ -41,6 +78,12 @@ export class ReceiptResponse implements ReceiptView {
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: null })
   resolvedAt!: string | null;
+
+  @ApiProperty({ type: ReceiptVerificationResponse, nullable: true, description: 'The last Transaction Status check of the receipt; null when never checked.' })
+  verification!: ReceiptVerificationResponse | null;
+
+  @ApiProperty({ type: ReceiptRefundResponse, nullable: true, description: 'Its refund; null when none was asked for.' })
+  refund!: ReceiptRefundResponse | null;
 
   @ApiProperty({ format: 'date-time', description: 'When the service first heard of it.', example: '2025-11-21T09:15:31.120Z' })
   createdAt!: string;
