@@ -10,6 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DarajaClient } from '../src/mpesa/daraja.client';
 import { DEV_CALLBACK_PATH, successCallback } from './support/callbacks';
 import { paymentFlow } from './support/payment-flow';
+import { paidInRows, settlementRow, statementCsv } from './support/statement-file';
 import { waitFor } from './support/wait-for';
 import { ADMIN_KEY, STAFF_KEY, startTestApp, TestApp } from './support/test-app';
 
@@ -236,6 +237,31 @@ describe('Payments dashboard (/dashboard)', () => {
     await page.locator('#receipt-empty').waitFor({ state: 'visible' });
     await expectText(page, '#stat-review', 'KES 0');
     expect((await flow.http.get(`/api/receipts/${receipts[1]}`, 'admin')).body).toMatchObject({ state: 'dismissed', reason: 'refunded by the clinic in cash' });
+    await page.close();
+  });
+
+  it('shows the latest reconciliation report: its counts, and the lines to act on', async () => {
+    const page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    // A statement with money no payment holds (a customer paying the paybill by hand) and a settlement row.
+    const file = statementCsv({ rows: [...paidInRows('UDSH000001', '2026-06-10T07:00:00Z', '2,500.00', 'BY-HAND'), settlementRow('UDSH000002', '2026-06-11T07:00:00Z', '2,000.00')] });
+    const imported = await flow.http.raw.post('/api/reconciliation/statements').set('X-API-Key', ADMIN_KEY).attach('file', file, 'june-statement.csv');
+    expect(imported.status).toBe(201);
+    await page.reload();
+    await expectText(page, '#report-missingInOurs', String(imported.body.counts.missingInOurs));
+    expect(imported.body.counts.missingInOurs).toBe(1);
+    await expectText(page, '#report-ignored', String(imported.body.counts.ignored));
+    expect(await page.locator('#report-meta').textContent()).toContain('june-statement.csv');
+    expect(await page.locator('#report-empty').isHidden()).toBe(true);
+    const line = page.locator('#report-lines [data-kind="missingInOurs"]');
+    await line.waitFor();
+    expect(await line.textContent()).toContain('UDSH000001');
+    expect(await line.textContent()).toContain('KES 2,500');
+    // The same money is in front of the admin as a receipt to attach or dismiss.
+    const receipt = page.locator('#receipt-list [data-receipt="UDSH000001"]');
+    await receipt.waitFor();
+    expect(await receipt.textContent()).toContain('from statement');
     await page.close();
   });
 

@@ -400,12 +400,21 @@
 
   // ---- money to review: receipts unmatched, in review or refund-due ----
 
-  var REVIEW_STATES = ['unmatched', 'review', 'refund-due'];
+  var REVIEW_STATES = ['unmatched', 'review', 'refund-due', 'refund-failed'];
   var STATE_WORDS = {
     unmatched: 'no payment could be determined',
     review: 'contradicts what the service knows',
     'refund-due': 'the referral was already paid: the patient paid twice',
+    'refund-failed': 'M-Pesa refused the refund',
   };
+  /** What an admin may do with a receipt in each state (refunds: review and refund-due only). */
+  var ACTIONS = {
+    unmatched: ['attach', 'dismiss'],
+    review: ['attach', 'refund', 'dismiss'],
+    'refund-due': ['refund', 'attach', 'dismiss'],
+    'refund-failed': ['attach', 'dismiss'],
+  };
+  var ACTION_WORDS = { attach: 'Attach to payment', refund: 'Refund to the payer', dismiss: 'Dismiss' };
 
   function loadReceipts() {
     return Promise.all(REVIEW_STATES.map(function (receiptState) {
@@ -439,15 +448,18 @@
     var main = el('div', 'row-main');
     main.appendChild(el('span', 'receipt-number', receipt.receipt));
     main.appendChild(el('span', 'amount', kes(receipt.amount)));
-    main.appendChild(el('span', 'badge ' + (receipt.state === 'refund-due' ? 'failed' : 'pending'), receipt.state));
+    main.appendChild(el('span', 'badge ' + (/^refund/.test(receipt.state) ? 'failed' : 'pending'), receipt.state));
     if (receipt.phoneNumber) main.appendChild(el('span', 'phone', receipt.phoneNumber));
     var meta = el('div', 'row-meta');
     meta.appendChild(el('span', 'reason', receipt.reason || STATE_WORDS[receipt.state]));
     meta.appendChild(el('span', null, 'from ' + receipt.source + ', ' + age(receipt.createdAt)));
     if (receipt.paymentId) meta.appendChild(el('span', 'receipt-payment', 'payment ' + receipt.paymentId));
+    if (receipt.refund) meta.appendChild(el('span', 'receipt-refund', 'refund ' + receipt.refund.status + (receipt.refund.resultCode ? ' (' + receipt.refund.resultCode + ')' : '')));
+    if (receipt.verification) meta.appendChild(el('span', 'receipt-verification', 'M-Pesa check: ' + receipt.verification.status));
     row.appendChild(main);
     row.appendChild(meta);
-    row.appendChild(resolveForm(receipt));
+    // A refund already asked for is M-Pesa's to answer: nothing to do but wait.
+    if (!(receipt.refund && receipt.refund.status === 'pending')) row.appendChild(resolveForm(receipt));
     return row;
   }
 
@@ -457,9 +469,9 @@
     form.setAttribute('autocomplete', 'off');
     var action = el('select', 'resolve-action');
     action.setAttribute('aria-label', 'What to do with receipt ' + receipt.receipt);
-    [['attach', 'Attach to payment'], ['dismiss', 'Dismiss']].forEach(function (option) {
-      var node = el('option', null, option[1]);
-      node.value = option[0];
+    (ACTIONS[receipt.state] || ['dismiss']).forEach(function (name) {
+      var node = el('option', null, ACTION_WORDS[name]);
+      node.value = name;
       action.appendChild(node);
     });
     var paymentId = el('input', 'resolve-payment');
@@ -475,15 +487,17 @@
     var message = el('p', 'resolve-error error');
     message.setAttribute('role', 'alert');
     message.hidden = true;
+    paymentId.hidden = action.value !== 'attach';
     action.addEventListener('change', function () { paymentId.hidden = action.value !== 'attach'; });
     form.addEventListener('submit', function (event) {
       event.preventDefault();
+      var path = '/api/receipts/' + encodeURIComponent(receipt.receipt) + (action.value === 'refund' ? '/refund' : '/resolve');
       var body = action.value === 'attach'
         ? { action: 'attach', paymentId: paymentId.value.trim(), reason: reason.value.trim() }
-        : { action: 'dismiss', reason: reason.value.trim() };
+        : action.value === 'refund' ? { reason: reason.value.trim() } : { action: 'dismiss', reason: reason.value.trim() };
       submit.disabled = true;
       message.hidden = true;
-      send('/api/receipts/' + encodeURIComponent(receipt.receipt) + '/resolve', body).then(function () {
+      send(path, body).then(function () {
         document.activeElement.blur();
         return Promise.all([loadReceipts(), loadStats()]);
       }).catch(function (error) {
@@ -500,6 +514,46 @@
     box.appendChild(form);
     box.appendChild(message);
     return box;
+  }
+
+  // ---- the latest reconciliation report ----
+
+  var REPORT_COUNTS = ['matched', 'amountDiffers', 'missingInOurs', 'missingInMpesa', 'duplicates', 'ignored'];
+  /** Lines an accountant acts on; matched, duplicate and ignored rows need nothing. */
+  var LINES_TO_ACT_ON = ['amountDiffers', 'missingInOurs', 'missingInMpesa'];
+
+  function loadReport() {
+    return api('/api/reconciliation/reports?limit=1').then(function (page) {
+      var latest = page.items[0];
+      if (!latest) return renderReport(null);
+      return api('/api/reconciliation/reports/' + latest.id).then(renderReport);
+    });
+  }
+
+  function renderReport(report) {
+    $('report-empty').hidden = !!report;
+    $('report-counts').hidden = !report;
+    var list = $('report-lines');
+    list.textContent = '';
+    if (!report) { $('report-meta').textContent = ''; return; }
+    $('report-meta').textContent = (report.source === 'statement' ? 'statement ' + (report.fileName || '') : 'ledger sweep') +
+      ' · ' + when(report.periodFrom) + ' – ' + when(report.periodTo) + ' · made ' + age(report.createdAt);
+    REPORT_COUNTS.forEach(function (kind) { $('report-' + kind).textContent = report.counts[kind]; });
+    report.lines.filter(function (line) { return LINES_TO_ACT_ON.indexOf(line.kind) >= 0; }).slice(0, 50).forEach(function (line) {
+      var row = el('li', 'row report-line');
+      row.dataset.kind = line.kind;
+      var main = el('div', 'row-main');
+      main.appendChild(el('span', 'badge ' + (line.kind === 'amountDiffers' ? 'failed' : 'pending'), line.kind));
+      if (line.receipt) main.appendChild(el('span', 'receipt-number', line.receipt));
+      var amount = line.mpesa ? line.mpesa.amount : line.ours ? line.ours.amount : null;
+      if (amount !== null && amount !== undefined) main.appendChild(el('span', 'amount', kes(amount)));
+      var meta = el('div', 'row-meta');
+      meta.appendChild(el('span', null, line.note));
+      if (line.paymentId) meta.appendChild(el('span', null, 'payment ' + line.paymentId));
+      row.appendChild(main);
+      row.appendChild(meta);
+      list.appendChild(row);
+    });
   }
 
   // ---- webhooks ----
@@ -736,13 +790,15 @@
     $('pending-list').textContent = '';
     $('webhook-list').textContent = '';
     $('receipt-list').textContent = '';
+    $('report-lines').textContent = '';
+    $('report-meta').textContent = '';
     $('timeline').textContent = '';
     $('timeline-message').textContent = '';
     state.referralId = null;
   }
 
   function reloadAll() {
-    return Promise.all([loadStats(), loadSeries(), loadPending(false), loadReceipts(), loadWebhooks(), loadTimeline()]);
+    return Promise.all([loadStats(), loadSeries(), loadPending(false), loadReceipts(), loadReport(), loadWebhooks(), loadTimeline()]);
   }
 
   function open(key) {
@@ -755,7 +811,7 @@
       $('dashboard').hidden = false;
       $('change-key').hidden = false;
       startStream();
-      return Promise.all([loadSeries(), loadPending(false), loadReceipts(), loadWebhooks()]);
+      return Promise.all([loadSeries(), loadPending(false), loadReceipts(), loadReport(), loadWebhooks()]);
     });
   }
 
@@ -804,7 +860,7 @@
 
     // Money can land on no payment without any payment changing (a callback nobody's push sent):
     // read the receipts again now and then, as well as on every payment change.
-    setInterval(function () { if (state.key) loadReceipts().catch(handleFailure); }, 30000);
+    setInterval(function () { if (state.key) Promise.all([loadReceipts(), loadReport()]).catch(handleFailure); }, 30000);
 
     // The ages of pending payments move on by themselves.
     setInterval(function () { if (state.pending.length) renderPending(); }, 30000);
