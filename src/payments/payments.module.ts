@@ -24,6 +24,7 @@ import { PaymentsService } from './payments.service';
 import { PushDispatcher } from './push-dispatcher.service';
 import { ReferralPaymentHooks } from './referral-payment.hooks';
 import { ReceiptsService } from './receipts/receipts.service';
+import { CallbackStore } from './state/callback-store';
 
 @Module({
   imports: [MetricsModule, EventsModule, TypeOrmModule.forFeature([Payment, PaymentEvent, MpesaCallback]), ReferralsModule, QueuesModule],
@@ -33,6 +34,7 @@ import { ReceiptsService } from './receipts/receipts.service';
     PushDispatcher,
     ReferralPaymentHooks,
     CallbackIngestionService,
+    CallbackStore,
     CallbackApplicationService,
     CallbackApplyQueue,
     PaymentAdminService,
@@ -46,6 +48,7 @@ import { ReceiptsService } from './receipts/receipts.service';
     PaymentSettlementService,
     PushDispatcher,
     CallbackIngestionService,
+    CallbackStore,
     CallbackApplicationService,
     CallbackApplyQueue,
     PaymentAdminService,

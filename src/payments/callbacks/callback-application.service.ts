@@ -13,6 +13,7 @@ import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { describeFailure } from '../result-description';
 import type { ReceiptVerdict } from '../receipts/receipt-recording';
+import { CallbackStore } from '../state/callback-store';
 import { CallbackBatch, CallbackClosure } from './callback-batch';
 import { CallbackState, MpesaCallback } from './mpesa-callback.entity';
 import { AfterCommitBus } from '../../events/after-commit.bus';
@@ -47,6 +48,7 @@ export class CallbackApplicationService implements OnModuleInit {
     private readonly bus: AfterCommitBus,
     private readonly settlement: PaymentSettlementService,
     private readonly metrics: PaymentMetrics,
+    private readonly store: CallbackStore,
   ) {}
 
   /** Callbacks that waited for a push's answer, or its loss, are applied once it is committed. */
@@ -74,15 +76,7 @@ export class CallbackApplicationService implements OnModuleInit {
   async applyMany(callbackIds: readonly string[], confirmations?: ReadonlyMap<string, Confirmation>): Promise<Map<string, CallbackState>> {
     if (callbackIds.length === 0) return new Map();
     const closed = await this.bus.transaction(async (manager) => {
-      const callbacks = await manager
-        .createQueryBuilder(MpesaCallback, 'c')
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .where("c.id IN (:...ids) AND c.state IN ('received', 'unmatched')", { ids: [...new Set(callbackIds)] })
-        // Arrival order, to the microsecond. SKIP LOCKED never waits, so no lock order is needed here.
-        .orderBy('c.receivedAt')
-        .addOrderBy('c.id')
-        .getMany();
+      const callbacks = await this.store.lockOpen(manager, callbackIds);
       if (callbacks.length === 0) return { closures: [], receiptChanges: new Map() };
       // What Daraja just said about their CheckoutRequestIDs: judged with it, written with the verdict
       // in this transaction, so nothing (an expiry round) sees the one without the other.
@@ -124,7 +118,7 @@ export class CallbackApplicationService implements OnModuleInit {
         await this.judge(manager, batch, callback, parsed, payment, matchedBy);
       }
 
-      await batch.write(manager, this.settlement);
+      await batch.write(manager, this.settlement, this.store);
       return { closures: batch.closures, receiptChanges: batch.receiptChanges };
     });
     // Counted and reported once committed.
@@ -206,34 +200,20 @@ export class CallbackApplicationService implements OnModuleInit {
       return null;
     }
     const permanent = kind === 'data';
-    const rows: [{ state: CallbackState; apply_failures: number }[], number] = await this.dataSource.query(
-      `UPDATE mpesa_callbacks
-          SET apply_failures = apply_failures + 1, last_error = $2,
-              state = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN 'set-aside' ELSE state END,
-              note = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN left('could not be applied: ' || $2, 500) ELSE note END,
-              processed_at = CASE WHEN $3 OR apply_failures + 1 >= $4 THEN now() ELSE processed_at END
-        WHERE id = $1 AND state IN ('received', 'unmatched')
-        RETURNING state, apply_failures`,
-      [callbackId, message, permanent, MAX_APPLY_FAILURES],
-    );
-    const [row] = rows[0];
+    const row = await this.store.recordFailure(callbackId, message, permanent, MAX_APPLY_FAILURES);
     if (row?.state === 'set-aside') {
       this.metrics.callbackProcessed('set-aside');
-      this.logger.warn({ callbackId, failures: row.apply_failures, error: message }, 'Callback set aside: it could not be applied');
+      this.logger.warn({ callbackId, failures: row.applyFailures, error: message }, 'Callback set aside: it could not be applied');
       return 'set-aside';
     }
-    this.logger.error({ callbackId, failures: row?.apply_failures, error: message }, 'Applying a stored callback failed; the sweeper will retry');
+    this.logger.error({ callbackId, failures: row?.applyFailures, error: message }, 'Applying a stored callback failed; the sweeper will retry');
     return null;
   }
 
   /** Applies callbacks that arrived before the push's answer told us their CheckoutRequestID. */
   async applyWaitingFor(checkoutRequestId: string): Promise<void> {
-    const waiting: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM mpesa_callbacks WHERE checkout_request_id = $1 AND state IN ('received', 'unmatched')`,
-      [checkoutRequestId],
-    );
     // One batch: applyMany judges them in arrival order, as applying them one by one did.
-    await this.applyMany(waiting.map(({ id }) => id));
+    await this.applyMany(await this.store.openWithCheckout(checkoutRequestId));
   }
 
   /**
@@ -245,13 +225,7 @@ export class CallbackApplicationService implements OnModuleInit {
     const payment = await this.dataSource.manager.findOneBy(Payment, { id: paymentId });
     if (!payment || payment.status !== 'pending' || payment.stkRequestId) return;
     const sentAt = payment.pushSentAt ?? payment.createdAt;
-    const ids: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM mpesa_callbacks
-        WHERE state = 'unmatched' AND received_at >= $1::timestamptz AND received_at <= $1::timestamptz + ($2::int * interval '1 millisecond')
-        ORDER BY received_at LIMIT 500`,
-      [sentAt, PROMPT_LIFETIME_MS],
-    );
-    await this.applyEach(ids.map(({ id }) => id));
+    await this.applyEach(await this.store.unmatchedReceivedWithin(sentAt, PROMPT_LIFETIME_MS, 500));
   }
 
   /**
@@ -259,13 +233,7 @@ export class CallbackApplicationService implements OnModuleInit {
    * the matching window. Oldest first.
    */
   async openCallbackIds(state: 'received' | 'unmatched', olderThanMs = 0, limit = 500): Promise<{ id: string }[]> {
-    return this.dataSource.query(
-      `SELECT id FROM mpesa_callbacks
-        WHERE state = $1 AND received_at < now() - ($2::int * interval '1 millisecond')
-          AND ($1 = 'received' OR received_at > now() - ($3::int * interval '1 hour'))
-        ORDER BY received_at LIMIT $4`,
-      [state, olderThanMs, MATCH_WINDOW_HOURS, limit],
-    );
+    return this.store.open(state, olderThanMs, MATCH_WINDOW_HOURS, limit);
   }
 
   /**

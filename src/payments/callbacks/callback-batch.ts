@@ -7,11 +7,14 @@ import { Payment } from '../payment.entity';
 import type { PaymentSettlementService, Settlement } from '../payment-settlement.service';
 import type { PaymentStatus } from '../payment-status';
 import { ReceiptChange, ReceiptVerdict, recordReceipts } from '../receipts/receipt-recording';
-import type { CallbackState, MpesaCallback } from './mpesa-callback.entity';
+import type { ApplicationVerdictState } from '../state/callback-state.machine';
+import { CALLBACK_NOTE_LENGTH, type CallbackStore } from '../state/callback-store';
+import type { MpesaCallback } from './mpesa-callback.entity';
 
 export interface CallbackClosure {
   callback: MpesaCallback;
-  state: CallbackState;
+  /** the verdict's state; CallbackStore writes it as the table's transition to it */
+  state: ApplicationVerdictState;
   paymentId: string | null;
   note: string | null;
   /** set when the callback must be confirmed by an STK Push Query before it can be matched */
@@ -30,9 +33,6 @@ interface ReceiptAddition {
   receipt: string;
   detail: Record<string, unknown>;
 }
-
-/** Longest note a callback row keeps (its column's length). */
-const NOTE_LENGTH = 500;
 
 export class CallbackBatch {
   readonly closures: CallbackClosure[] = [];
@@ -130,11 +130,11 @@ export class CallbackBatch {
     this.laterEvents.push(event);
   }
 
-  close(callback: MpesaCallback, state: CallbackState, paymentId: string | null, note: string | null, extra: Pick<CallbackClosure, 'confirmation' | 'warning' | 'message' | 'receipt'> = {}): void {
-    this.closures.push({ callback, state, paymentId, note: note?.slice(0, NOTE_LENGTH) ?? null, ...extra });
+  close(callback: MpesaCallback, state: ApplicationVerdictState, paymentId: string | null, note: string | null, extra: Pick<CallbackClosure, 'confirmation' | 'warning' | 'message' | 'receipt'> = {}): void {
+    this.closures.push({ callback, state, paymentId, note: note?.slice(0, CALLBACK_NOTE_LENGTH) ?? null, ...extra });
   }
 
-  async write(manager: EntityManager, settlement: PaymentSettlementService): Promise<void> {
+  async write(manager: EntityManager, settlement: PaymentSettlementService, store: CallbackStore): Promise<void> {
     await settlement.settleManyLocked(manager, [...this.settlements.values()]);
     // Rare (a late callback), so one payment at a time; apply() writes whatever the status.
     for (const correction of this.corrections.values()) await settlement.apply(manager, correction.payment, correction.outcome, correction.options);
@@ -154,19 +154,16 @@ export class CallbackBatch {
     }
     await recordPaymentEvents(manager, this.laterEvents);
     if (this.closures.length === 0) return;
-    await manager.query(
-      `UPDATE mpesa_callbacks c SET state = v.state, payment_id = v.payment_id, note = v.note, processed_at = now(),
-              confirmation = COALESCE(v.confirmation, c.confirmation)
-         FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::text[], $5::varchar[]) AS v(id, state, payment_id, note, confirmation)
-        WHERE c.id = v.id`,
-      [
-        this.closures.map((c) => c.callback.id),
-        this.closures.map((c) => c.state),
-        this.closures.map((c) => c.paymentId),
-        this.closures.map((c) => c.note),
+    await store.closeVerdicts(
+      manager,
+      this.closures.map((c) => ({
+        id: c.callback.id,
+        state: c.state,
+        paymentId: c.paymentId,
+        note: c.note,
         // A confirmation learnt for this application (MpesaCallback.confirmation set by the caller) is written with its verdict.
-        this.closures.map((c) => c.confirmation ?? c.callback.confirmation ?? null),
-      ],
+        confirmation: c.confirmation ?? c.callback.confirmation ?? null,
+      })),
     );
     // Last, so that receipts are locked after the payments and referrals above, in the order every
     // other writer (an admin resolving one) takes them.

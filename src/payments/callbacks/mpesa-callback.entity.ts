@@ -9,6 +9,7 @@ import type { Confirmation } from '../evidence';
  * another payment already paid); invalid: not a callback we can read; set-aside: applying
  * it failed (the reason is in note and last_error), so it waits for a person instead of for ever;
  * dismissed: forged (Daraja does not know its CheckoutRequestID); nothing was changed.
+ * Which move leads where: callback-state.machine.ts; CallbackStore writes them.
  */
 export type CallbackState = 'received' | 'applied' | 'unmatched' | 'duplicate' | 'review' | 'invalid' | 'set-aside' | 'dismissed';
 

@@ -14,6 +14,7 @@ import { CallbackDecision, failedByEvent, judgeCallback, ReferralFacts } from '.
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
+import { CallbackStore } from '../state/callback-store';
 import type { ListReceiptsQuery } from './dtos/list-receipts.query';
 import type { ResolveReceiptDto } from './dtos/resolve-receipt.dto';
 import { ReceiptEvent } from './receipt-event.entity';
@@ -39,6 +40,7 @@ export class ReceiptsService {
     private readonly bus: AfterCommitBus,
     private readonly settlement: PaymentSettlementService,
     private readonly referrals: ReferralsService,
+    private readonly callbacks: CallbackStore,
   ) {}
 
   /** Newest first by createdAt (ties by insertion), like every list. */
@@ -94,7 +96,7 @@ export class ReceiptsService {
       // The lock order of the callback path: its open callback first (a sweep judging it again holds
       // that row, then wants the receipt), then the payment, its referral, and the receipt last.
       if (known.checkoutRequestId) {
-        await manager.query(`SELECT id FROM mpesa_callbacks WHERE checkout_request_id = $1 AND state = 'unmatched' ORDER BY id FOR UPDATE`, [known.checkoutRequestId]);
+        await this.callbacks.lockForResolution(manager, known.checkoutRequestId);
       }
       if (dto.action === 'dismiss') {
         const locked = await this.lockResolvable(manager, receipt);
@@ -207,9 +209,12 @@ export class ReceiptsService {
     // The person's decision is final: the receipt's callback, if still open, is no longer judged again
     // (a sweep could otherwise give a dismissed receipt to a payment, or try an attached one twice).
     if (locked.checkoutRequestId) {
-      await manager.query(
-        `UPDATE mpesa_callbacks SET state = $2, payment_id = $3, note = left($4, 500), processed_at = now() WHERE checkout_request_id = $1 AND state = 'unmatched'`,
-        [locked.checkoutRequestId, to.state === 'applied' ? 'applied' : 'dismissed', to.paymentId, `receipt ${locked.receipt} ${type} ${actor.by}: ${reason}`],
+      await this.callbacks.closeByResolution(
+        manager,
+        locked.checkoutRequestId,
+        to.state === 'applied' ? 'attachByAdmin' : 'dismissByAdmin',
+        to.paymentId,
+        `receipt ${locked.receipt} ${type} ${actor.by}: ${reason}`,
       );
     }
     await recordReceiptEvent(manager, {

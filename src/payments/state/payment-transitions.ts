@@ -19,6 +19,8 @@ import type { PaymentStatus, PushState } from '../payment-status';
 import { decidePushAnswer, PushAnswerDecision } from '../push-answer';
 import { decideQueryAnswer, QueryDecision, QuerySchedule, QueryVerdict } from '../processors/query-answer';
 import { expiryMessage } from '../processors/reconcile-schedule';
+import { OPEN_CALLBACK_STATES_SQL } from './callback-state.machine';
+import { CallbackStore } from './callback-store';
 import { checkPush, pushGuardSql, pushTarget } from './push-state.machine';
 
 /** What the push worker needs of a payment it sends. */
@@ -73,7 +75,7 @@ interface Statement {
 
 const TARGET_COLUMNS = `id, referral_id AS "referralId", phone_number AS "phoneNumber", amount, account_reference AS "accountReference",
   attempts, status, push_state AS "pushState", stk_request_id AS "stkRequestId"`;
-const WAITING_CALLBACK = `EXISTS (SELECT 1 FROM mpesa_callbacks c WHERE c.checkout_request_id = $2 AND c.state IN ('received', 'unmatched'))`;
+const WAITING_CALLBACK = `EXISTS (SELECT 1 FROM mpesa_callbacks c WHERE c.checkout_request_id = $2 AND c.state IN (${OPEN_CALLBACK_STATES_SQL}))`;
 
 /** Claim, and the payment as it stands when the claim is refused: one round trip either way. */
 const CLAIM: Statement = {
@@ -142,6 +144,7 @@ export class PaymentTransitions {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly bus: AfterCommitBus,
     private readonly settlement: PaymentSettlementService,
+    private readonly callbacks: CallbackStore,
   ) {}
 
   // ---- the push worker ----
@@ -256,32 +259,21 @@ export class PaymentTransitions {
     return rows.length;
   }
 
+  // The sweeper's callback reads and its confirmation bookkeeping: CallbackStore's SQL, kept here
+  // under the names the sweeper calls.
+
   /** Unmatched callbacks whose CheckoutRequestID Daraja must confirm, not asked about for `retryAfterMs`. */
   async callbacksToConfirm(retryAfterMs: number, limit: number): Promise<{ id: string; checkoutRequestId: string }[]> {
-    return this.dataSource.query(
-      `SELECT id, checkout_request_id AS "checkoutRequestId" FROM mpesa_callbacks
-        WHERE state = 'unmatched' AND confirmation = 'needed'
-          AND (confirmed_at IS NULL OR confirmed_at < now() - ($1::int * interval '1 millisecond'))
-        ORDER BY received_at LIMIT $2`,
-      [retryAfterMs, limit],
-    );
+    return this.callbacks.toConfirm(retryAfterMs, limit);
   }
 
   async markConfirmationAsked(callbackId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE mpesa_callbacks SET confirmed_at = now() WHERE id = $1`, [callbackId]);
+    await this.callbacks.markConfirmationAsked(callbackId);
   }
 
   /** Unmatched callbacks whose payment has since learnt their CheckoutRequestID, and those younger than `windowMs`. */
   async rejudgeableCallbacks(windowMs: number, limit: number): Promise<string[]> {
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT c.id FROM mpesa_callbacks c
-        WHERE c.state = 'unmatched' AND c.received_at > now() - interval '48 hours'
-          AND (EXISTS (SELECT 1 FROM payments p WHERE p.stk_request_id = c.checkout_request_id)
-               OR c.received_at > now() - ($1::int * interval '1 millisecond'))
-        ORDER BY c.received_at LIMIT $2`,
-      [windowMs, limit],
-    );
-    return rows.map((r) => r.id);
+    return this.callbacks.rejudgeable(windowMs, limit);
   }
 
   // ---- reconciliation ----
@@ -371,7 +363,8 @@ export class PaymentTransitions {
     return this.bus.transaction(async (manager) => {
       const payment = await this.settlement.lock(manager, paymentId);
       if (!payment || payment.stkRequestId || !checkPush('expire', payment.status, payment.pushState).allowed) return false;
-      if (payment.pushState === 'indeterminate' && (await this.awaitsConfirmedCallback(manager, payment.pushSentAt ?? payment.createdAt))) return false;
+      // A callback received within the prompt's lifetime after this send, still waiting for its STK Push Query.
+      if (payment.pushState === 'indeterminate' && (await this.callbacks.awaitsConfirmation(manager, payment.pushSentAt ?? payment.createdAt, PROMPT_LIFETIME_MS))) return false;
       const cause = payment.pushState === 'queued' ? ({ kind: 'push-never-sent' } as const) : ({ kind: 'push-answer-lost' } as const);
       const settled = await this.settlement.settleLocked(
         manager,
@@ -408,18 +401,6 @@ export class PaymentTransitions {
       [rows.map((r) => r.id), rows.map((r) => r.backoffMs), expiryS],
     );
     return new Map(updated.filter((r) => r.next !== null).map((r) => [r.id, r.next as Date]));
-  }
-
-  /** Whether a callback received within the prompt's lifetime after this send still waits for its STK Push Query. */
-  private async awaitsConfirmedCallback(manager: EntityManager, sentAt: Date): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM mpesa_callbacks
-        WHERE state = 'unmatched' AND confirmation = 'needed'
-          AND received_at >= $1::timestamptz AND received_at <= $1::timestamptz + ($2::int * interval '1 millisecond')
-        LIMIT 1`,
-      [sentAt, PROMPT_LIFETIME_MS],
-    );
-    return rows.length > 0;
   }
 
   /**
