@@ -122,6 +122,18 @@ describe('the ledger sweep', () => {
     expect(Number(metricLine.exec(await (await fetch(`${t.baseUrl}/metrics`)).text())?.[1] ?? 0)).toBe(after);
   });
 
+  it('reads from where the last sweep ended when sweeps were missed, so nothing falls between two windows', async () => {
+    // The last sweep that read the ledger ended 5 hours ago (the ones after it were lost with Redis, say).
+    await t.dataSource.query(`UPDATE ledger_pull_runs SET outcome = 'rows', window_to = now() - interval '5 hours' WHERE id = (SELECT id FROM ledger_pull_runs ORDER BY at DESC LIMIT 1)`);
+    await t.dataSource.query(`UPDATE ledger_pull_runs SET window_to = window_to - interval '1 day' WHERE id <> (SELECT id FROM ledger_pull_runs ORDER BY at DESC LIMIT 1)`);
+    const [{ lastEnd }] = await t.dataSource.query(`SELECT max(window_to) AS "lastEnd" FROM ledger_pull_runs WHERE outcome IN ('rows', 'no-data')`);
+    expect(await sweeper.sweep()).toMatchObject({ kind: 'swept' });
+    const [newest] = await t.dataSource.query(`SELECT window_from, window_to FROM ledger_pull_runs ORDER BY at DESC LIMIT 1`);
+    // One interval (3600 s) of overlap before the last window's end, rather than two intervals before now.
+    expect(new Date(newest.window_from).getTime()).toBe(new Date(lastEnd).getTime() - 3600_000);
+    expect(new Date(newest.window_to).getTime() - new Date(newest.window_from).getTime()).toBeGreaterThan(5 * 3600_000);
+  });
+
   it('stops with a clear log line and a metric on 401.001 (not subscribed to Pull), and asks Pull nothing more', async () => {
     expect((await simulator('POST', '/settings', { pullNotSubscribed: true })).status).toBe(200);
     const outcome = await sweeper.sweep();

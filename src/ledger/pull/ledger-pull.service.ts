@@ -60,7 +60,13 @@ export class LedgerPullService {
     if (!mpesa.ledgerPull) return { kind: 'off' };
     if (this.stopped) return { kind: 'stopped' };
     const to = now;
-    const from = new Date(Math.max(to.getTime() - 2 * mpesa.ledgerPullIntervalS * 1000, to.getTime() - PULL_MAX_AGE_MS + WINDOW_MARGIN_MS));
+    // Back to where the last sweep that read the ledger ended (less an interval of overlap), at least
+    // two intervals: a sweep that was missed (a Redis restart lost its job, Postgres was away, the
+    // worker was down) leaves no gap in what was read. Never past what Daraja still answers for.
+    const intervalMs = mpesa.ledgerPullIntervalS * 1000;
+    const [{ last }] = (await this.dataSource.query(`SELECT max(window_to) AS last FROM ledger_pull_runs WHERE outcome IN ('rows', 'no-data')`)) as { last: Date | null }[];
+    const since = Math.min(to.getTime() - 2 * intervalMs, last ? new Date(last).getTime() - intervalMs : Number.POSITIVE_INFINITY);
+    const from = new Date(Math.max(since, to.getTime() - PULL_MAX_AGE_MS + WINDOW_MARGIN_MS));
 
     if (!this.registered) {
       if (!mpesa.pullNominatedNumber) {

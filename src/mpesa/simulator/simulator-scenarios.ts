@@ -117,7 +117,8 @@ export function refusalScenario(code: string): SimulatorScenario | null {
  * 4 before the push's answer, 5 the push's answer never comes, 6 answered after the client's
  * timeout, 7 STK Query says 1032 "cancelled" although the customer paid and the callback comes late,
  * 8 the prompt outlives the service's PAYMENT_EXPIRY_S: queries say "processing" and the callback
- * comes 5 s after the payment expired), xx anything (so one combination has a hundred numbers).
+ * comes 5 s after the payment expired, 9 neither the push's answer nor the callback ever comes: only
+ * M-Pesa's ledger knows), xx anything (so one combination has a hundred numbers).
  */
 export const COMPOSED_PREFIX = '2547001';
 
@@ -131,10 +132,11 @@ const COMPOSED_FAULTS: Record<string, { name: string; changes: Partial<Simulator
   '6': { name: 'answer-after-client-timeout', changes: { answer: 'late' } },
   '7': { name: 'query-says-cancelled+callback-late', changes: { queryLiesCancelled: true, callback: 'late' } },
   '8': { name: 'callback-after-expiry', changes: { slowPrompt: true, callback: 'after-expiry' } },
+  '9': { name: 'answer-and-callback-never-sent', changes: { answer: 'never', callback: 'never' } },
 };
 
 export function composedScenario(msisdn: string): SimulatorScenario | null {
-  const match = /^2547001(\d)(\d)([0-8])\d\d$/.exec(msisdn);
+  const match = /^2547001(\d)(\d)(\d)\d\d$/.exec(msisdn);
   if (!match) return null;
   const [, result, refusals, fault] = match;
   const outcome = result === '0' ? base : (BY_CODE.get(`10${result}`) as SimulatorScenario);
