@@ -55,7 +55,7 @@ describe('Operations', () => {
       expect(page.text).toContain('<div id="root">');
       const basic = await server.get('/admin/queues/api/queues').auth('admin', 'test-admin-key');
       expect(basic.status).toBe(200);
-      expect(basic.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['payment-sweep', 'reconcile', 'stk-push', 'webhook-delivery', 'webhook-outbox']);
+      expect(basic.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['ledger', 'payment-sweep', 'reconcile', 'stk-push', 'webhook-delivery', 'webhook-outbox']);
     });
 
     it('sends security headers', async () => {
