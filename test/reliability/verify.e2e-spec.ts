@@ -72,3 +72,14 @@ describe("the fault run's money checks", () => {
     expect(guessedNothing.mismatches.receiptLost).toBe(1);
   });
 });
+
+describe("the fault run's late-success check", () => {
+  it('expects a payment whose status query lied to be completed when its callback got through, and accepts failed when none did', () => {
+    const lied = { status: 'failed' as const, mpesaTransactionId: null, errorMessage: 'The customer cancelled the M-Pesa prompt (result 1032: Request cancelled by user)' };
+    const scenario = 'success+query-says-cancelled+callback-late';
+    expect(judge([payment('1', lied)], [paid('1', { scenario })]).mismatches.wrongFinalStatus).toBe(1);
+    const refused = judge([payment('1', lied)], [paid('1', { scenario, callbacks: [{ httpStatus: 503 }] })]);
+    expect(refused.mismatches.wrongFinalStatus).toBe(0);
+    expect(refused.observed.unlearnable).toBe(1);
+  });
+});

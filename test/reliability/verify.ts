@@ -41,6 +41,8 @@ export interface TruthTransaction {
   mpesaReceiptNumber: string | null;
   callbacks: { httpStatus: number | null }[];
   queryCount: number;
+  /** the simulator's scenario name, e.g. `success+query-says-cancelled+callback-late` */
+  scenario?: string;
 }
 
 export interface TruthPush {
@@ -205,6 +207,12 @@ export function verify(input: {
       }
       if (p.stkRequestId === tx.checkoutRequestId) {
         expected = tx.status;
+        // The status query lies (1032 for a paid prompt): only the success callback tells the truth,
+        // and one refused (Postgres down; Daraja never retries) leaves nothing that could.
+        if (tx.status === 'completed' && tx.scenario?.includes('query-says-cancelled') && !tx.callbacks.some((c) => c.httpStatus === 200)) {
+          expected = 'failed';
+          v.observed.unlearnable++;
+        }
       } else if (p.stkRequestId === null) {
         // The service never learnt the CheckoutRequestID. A success callback it accepted must have
         // been matched by phone and amount; without one nothing could tell it, and expiry is right.
