@@ -199,7 +199,8 @@ export class ReconciliationService {
   }
 }
 
-async function recordRetryingDeadlocks<T>(write: () => Promise<T>): Promise<T> {
+/** Runs a whole-transaction write again when Postgres aborted it for a deadlock (40P01). Exported for its spec. */
+export async function recordRetryingDeadlocks<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
