@@ -1,5 +1,6 @@
 // The one place that talks HTTP to Daraja: base URL, timeout, JSON, and what a failed exchange means.
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Agent, request } from 'undici';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 
@@ -62,45 +63,66 @@ export function toTransportError(error: unknown): DarajaTransportError {
 }
 
 @Injectable()
-export class DarajaHttpTransport {
+export class DarajaHttpTransport implements OnApplicationShutdown {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
+  /**
+   * One keep-alive pool per origin, used with undici's `request` rather than `fetch`: the same HTTP
+   * client without the WHATWG layer (Request/Response objects, web streams, a transferable
+   * AbortSignal per call), which cost the worker more CPU than the exchange itself at 1,000 status
+   * queries a second (BENCHMARKS.md, "Issue 18: reconciliation"). No cap on connections, as with
+   * fetch's global pool: against real Daraja a query takes a second or more, so many are in flight.
+   */
+  private readonly agent = new Agent({ keepAliveTimeout: 4_000 });
+  private closed = false;
 
   constructor(@InjectAppConfig() config: AppConfig) {
     this.baseUrl = config.mpesa.baseUrl;
     this.timeoutMs = config.mpesa.timeoutMs;
   }
 
-  /**
-   * Node's fetch (undici) keeps connections alive and reuses them by default, which spares a TLS
-   * handshake per call. The timeout covers the whole exchange, body included.
-   */
+  /** Last, after every module's own shutdown (queue workers finish their jobs, and those may call Daraja). */
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    await this.agent.close();
+  }
+
+  /** JSON in and out. The timeout covers the whole exchange, body included. */
   async send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: unknown): Promise<DarajaHttpResponse> {
-    try {
-      const response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      const text = await response.text();
-      return { status: response.status, body: parseJson(text) };
-    } catch (error) {
-      throw toTransportError(error);
-    }
+    const requestHeaders = { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers };
+    const { status, text } = await this.exchange(method, path, requestHeaders, body === undefined ? undefined : JSON.stringify(body));
+    return { status, body: parseJson(text) };
   }
 
   /** A plain GET of a text resource (the simulator's certificate); throws for a non-2xx answer too. */
   async getText(path: string): Promise<string> {
-    let response: Response;
+    const { status, text } = await this.exchange('GET', path, {});
+    if (status < 200 || status > 299) throw new Error(`GET ${path} answered HTTP ${status}`);
+    return text;
+  }
+
+  /**
+   * One request and its whole body, or a DarajaTransportError. The timer is ours rather than
+   * undici's headers and body timeouts, which each restart per phase: this one bounds the total.
+   */
+  private async exchange(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+    if (this.closed) throw new DarajaTransportError(false, 'CLOSED', 'Not sent: the Daraja client is shut down');
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, this.timeoutMs);
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await request(`${this.baseUrl}${path}`, { dispatcher: this.agent, method, headers, body, signal: abort.signal });
+      return { status: response.statusCode, text: await response.body.text() };
     } catch (error) {
+      // Aborted by our timer, while connecting, sending, waiting or reading: it may have reached Daraja.
+      if (timedOut) throw toTransportError(new DOMException('No answer before the timeout', 'TimeoutError'));
       throw toTransportError(error);
+    } finally {
+      clearTimeout(timer);
     }
-    const body = await response.text();
-    if (!response.ok) throw new Error(`GET ${path} answered HTTP ${response.status}`);
-    return body;
   }
 }
 

@@ -19,8 +19,14 @@ import type { QueryVerdict } from './query-answer';
 const EXPIRE_BATCH = 500;
 /** Most status queries one round makes, whatever the rate: keeps a round bounded. */
 const MAX_QUERIES_PER_ROUND = 5000;
-/** Most query answers applied in one transaction; two batches run at once, so one fills while the other is written. */
+/**
+ * Most query answers applied in one transaction. One batch is written at a time while the next one
+ * fills: two at once deadlocked on the stats trigger's shard rows (a multi-row UPDATE bumps them in
+ * row order), and each deadlock cost a second of Postgres's deadlock_timeout and a failed round.
+ */
 const ANSWER_BATCH = 200;
+/** A batch that still deadlocks (with a callback batch, another worker) rolled back whole: run it again. */
+const DEADLOCK_ATTEMPTS = 3;
 
 export type { QueryVerdict } from './query-answer';
 /** A payment leased for one status query. */
@@ -45,7 +51,7 @@ export class ReconciliationService {
   private readonly answers = new MicroBatcher<QueryAnswer, QueryVerdict>({
     run: (items) => this.applyBatch(items),
     maxBatch: ANSWER_BATCH,
-    maxInFlight: 2,
+    maxInFlight: 1,
   });
 
   constructor(
@@ -159,7 +165,7 @@ export class ReconciliationService {
       const seen = new Set<string>();
       const pass = left.filter(({ item }) => !seen.has(item.claim.id) && seen.add(item.claim.id));
       left = left.filter((entry) => !pass.includes(entry));
-      const results = await this.transitions.recordQueryAnswers(pass.map(({ item }) => item), schedule);
+      const results = await recordRetryingDeadlocks(() => this.transitions.recordQueryAnswers(pass.map(({ item }) => item), schedule));
       results.forEach((result, i) => {
         if (result.disagreement) {
           this.logger.warn({ paymentId: pass[i].item.claim.id, ...result.disagreement }, 'Status query disagrees with a final payment; not applied');
@@ -190,5 +196,17 @@ export class ReconciliationService {
       if (await this.transitions.expire(id, expiryS)) expired++;
     }
     return expired;
+  }
+}
+
+/** Runs a whole-transaction write again when Postgres aborted it for a deadlock (40P01). Exported for its spec. */
+export async function recordRetryingDeadlocks<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      const code = (error as { driverError?: { code?: unknown }; code?: unknown }).driverError?.code ?? (error as { code?: unknown }).code;
+      if (code !== '40P01' || attempt >= DEADLOCK_ATTEMPTS) throw error;
+    }
   }
 }
