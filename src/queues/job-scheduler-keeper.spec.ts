@@ -14,6 +14,8 @@ function fakeQueue() {
       if (failing) throw new Error('Connection is closed.');
       return schedulers.get(id);
     }),
+    // No `next` in these fakes: the next-run check is test/job-scheduler-keeper.e2e-spec.ts's, on real Redis.
+    getJob: jest.fn(async () => ({})),
   };
   return { queue, schedulers, setFailing: (f: boolean) => (failing = f) };
 }

@@ -43,14 +43,24 @@ export class JobSchedulerKeeper {
     this.timer = null;
   }
 
-  /** Creates the scheduler again if Redis lost it; errors (Redis away) wait for the next check. */
+  /**
+   * Creates the scheduler again if Redis lost it, or lost the job that is its next run: BullMQ adds
+   * each run's successor only as that run starts, so a scheduler whose next job is gone (a Redis
+   * restart that kept some keys and not others; seen in the fault run with LEDGER_PULL_INTERVAL_S=60)
+   * would never run again though it looks present. Errors (Redis away) wait for the next check.
+   */
   async check(): Promise<boolean> {
     if (this.checking) return false;
     this.checking = true;
     try {
-      if (await this.queue.getJobScheduler(this.id)) return false;
+      const scheduler = await this.queue.getJobScheduler(this.id);
+      if (scheduler && (scheduler.next === undefined || (await this.queue.getJob(`repeat:${this.id}:${scheduler.next}`)))) return false;
       await this.upsert();
-      this.logger.warn(`Job scheduler ${this.id} was missing from Redis (restarted without its data?); created it again`);
+      this.logger.warn(
+        scheduler
+          ? `Job scheduler ${this.id} had lost its next run in Redis; scheduled it again`
+          : `Job scheduler ${this.id} was missing from Redis (restarted without its data?); created it again`,
+      );
       return true;
     } catch {
       return false;
