@@ -5,9 +5,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { type AppConfig, type MpesaConfig, resultUrl } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { classifyHttpError, isInvalidTokenAnswer, readErrorEnvelope } from './daraja-error.classifier';
-import { DarajaHttpTransport, DarajaTransportError } from './daraja-http.transport';
+import { authorisedPost, type DarajaExchange as Exchange } from './daraja-authorised-post';
+import { DarajaHttpTransport } from './daraja-http.transport';
 import { DarajaRequestError } from './daraja-request.error';
-import { DarajaTokenCache, DarajaTokenError } from './daraja-token.cache';
+import { DarajaTokenCache } from './daraja-token.cache';
 import type { DarajaError } from './daraja.types';
 import { parseInitiatorAcknowledgement } from './daraja-result.parser';
 import { NORMALISED_PHONE } from './phone-number';
@@ -70,10 +71,6 @@ export interface PullQueryRequest {
   maxPages?: number;
 }
 
-type Exchange =
-  | { kind: 'answer'; status: number; body: unknown }
-  | { kind: 'token-error'; error: DarajaError }
-  | { kind: 'transport'; error: DarajaTransportError };
 
 const cut = (value: string, max: number) => value.slice(0, max);
 
@@ -266,29 +263,9 @@ export class DarajaLedgerClient {
     return this.failed(what, { errorClass: 'indeterminate', httpStatus: 200, errorCode: null, errorMessage: 'Unreadable acknowledgement' });
   }
 
-  /** POST with the cached token; a refused token (404.001.03, or Pull's 401.001) is replaced once. */
-  private async authorisedPost(path: string, body: unknown): Promise<Exchange> {
-    for (let attempt = 1; ; attempt++) {
-      let token: string;
-      try {
-        token = await this.tokens.get();
-      } catch (error) {
-        if (error instanceof DarajaTokenError) return { kind: 'token-error', error: error.error };
-        throw error;
-      }
-      let answer: { status: number; body: unknown };
-      try {
-        answer = await this.http.send('POST', path, { Authorization: `Bearer ${token}` }, body);
-      } catch (error) {
-        return { kind: 'transport', error: error as DarajaTransportError };
-      }
-      if (attempt === 1 && (isInvalidTokenAnswer(answer.status, answer.body) || isNotSubscribed(answer.status, answer.body))) {
-        this.logger.warn(`Daraja refused the access token on ${path}; fetching a new one and retrying once`);
-        this.tokens.invalidate(token);
-        continue;
-      }
-      return { kind: 'answer', ...answer };
-    }
+  /** authorisedPost; Pull's 401.001 is also a refused token the first time (a second one means not subscribed). */
+  private authorisedPost(path: string, body: unknown): Promise<Exchange> {
+    return authorisedPost({ tokens: this.tokens, http: this.http, logger: this.logger }, path, body, (status, answer) => isInvalidTokenAnswer(status, answer) || isNotSubscribed(status, answer));
   }
 
   private exchangeError(what: string, exchange: Exclude<Exchange, { kind: 'answer' }>): { kind: 'error' } & DarajaError {

@@ -3,10 +3,11 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { AppConfig, MpesaConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { mpesaTargetWarning } from '../config/mpesa-target-check';
-import { classifyHttpError, isBeingProcessed, isInvalidTokenAnswer, readErrorEnvelope } from './daraja-error.classifier';
-import { DarajaHttpTransport, DarajaTransportError } from './daraja-http.transport';
+import { classifyHttpError, isBeingProcessed, readErrorEnvelope } from './daraja-error.classifier';
+import { authorisedPost, type DarajaExchange as Exchange } from './daraja-authorised-post';
+import { DarajaHttpTransport } from './daraja-http.transport';
 import { DarajaRequestError } from './daraja-request.error';
-import { DarajaTokenCache, DarajaTokenError } from './daraja-token.cache';
+import { DarajaTokenCache } from './daraja-token.cache';
 import type { DarajaError, StkPushRequest, StkPushResult, StkQueryResult } from './daraja.types';
 import { maskPhoneNumber } from './phone-number';
 import { buildStkPushBody } from './stk-push-body.builder';
@@ -17,10 +18,6 @@ export const STK_QUERY_PATH = '/mpesa/stkpushquery/v1/query';
 /** The query's in-progress answer of the newer generation (HTTP 200). */
 const STILL_PROCESSING_RESULT = '4999';
 
-type Exchange =
-  | { kind: 'answer'; status: number; body: unknown }
-  | { kind: 'token-error'; error: DarajaError }
-  | { kind: 'transport'; error: DarajaTransportError };
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 const code = (v: unknown): string | null => (typeof v === 'number' && Number.isFinite(v) ? String(v) : text(v)?.trim() || null);
@@ -117,29 +114,8 @@ export class DarajaClient implements OnModuleInit {
     return { kind: 'error', ...error, errorClass: error.errorClass === 'retryable' ? 'indeterminate' : error.errorClass };
   }
 
-  /** POST with the cached token; on 404.001.03 drop it, fetch a new one and send once more. */
-  private async authorisedPost(path: string, body: unknown): Promise<Exchange> {
-    for (let attempt = 1; ; attempt++) {
-      let token: string;
-      try {
-        token = await this.tokens.get();
-      } catch (error) {
-        if (error instanceof DarajaTokenError) return { kind: 'token-error', error: error.error };
-        throw error;
-      }
-      let answer: { status: number; body: unknown };
-      try {
-        answer = await this.http.send('POST', path, { Authorization: `Bearer ${token}` }, body);
-      } catch (error) {
-        return { kind: 'transport', error: error as DarajaTransportError };
-      }
-      if (attempt === 1 && isInvalidTokenAnswer(answer.status, answer.body)) {
-        this.logger.warn(`Daraja refused the access token on ${path}; fetching a new one and retrying once`);
-        this.tokens.invalidate(token);
-        continue;
-      }
-      return { kind: 'answer', ...answer };
-    }
+  private authorisedPost(path: string, body: unknown): Promise<Exchange> {
+    return authorisedPost({ tokens: this.tokens, http: this.http, logger: this.logger }, path, body);
   }
 
   private pushFailed(who: string, error: DarajaError): StkPushResult {
