@@ -89,52 +89,30 @@ export class WebhookOutbox {
     const endpoints = await enabledEndpoints(manager);
     if (endpoints.length === 0) {
       // Nobody to tell: the rows are only marked (so an endpoint created later is not told of the
-      // past), without reading them, one statement per table.
-      const [{ payments, referrals, receipts, reports }] = (await manager.query(
-        `WITH p AS (UPDATE payment_events SET webhook_fanned_out_at = now()
-                     WHERE id IN (SELECT id FROM payment_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                     RETURNING 1),
-              r AS (UPDATE referral_status_changes SET webhook_fanned_out_at = now()
-                     WHERE id IN (SELECT id FROM referral_status_changes WHERE webhook_fanned_out_at IS NULL ORDER BY at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                     RETURNING 1),
-              e AS (UPDATE receipt_events SET webhook_fanned_out_at = now()
-                     WHERE id IN (SELECT id FROM receipt_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-                     RETURNING 1),
-              s AS (UPDATE reconciliation_reports SET webhook_fanned_out_at = now()
-                     WHERE id IN (SELECT id FROM reconciliation_reports WHERE webhook_fanned_out_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-                     RETURNING 1)
-         SELECT (SELECT count(*) FROM p)::int AS payments, (SELECT count(*) FROM r)::int AS referrals,
-                (SELECT count(*) FROM e)::int AS receipts, (SELECT count(*) FROM s)::int AS reports`,
+      // past), without reading them, one statement for every table.
+      const tables = Object.keys(OUTBOX_ORDER) as OutboxTable[];
+      const [counts] = (await manager.query(
+        `WITH ${tables.map((table, i) => `c${i} AS (${claimSql(table, '1')})`).join(', ')}
+         SELECT greatest(${tables.map((_, i) => `(SELECT count(*) FROM c${i})`).join(', ')})::int AS claimed`,
         [FAN_OUT_BATCH],
-      )) as { payments: number; referrals: number; receipts: number; reports: number }[];
-      return { claimed: Math.max(payments, referrals, receipts, reports), made: [] };
+      )) as { claimed: number }[];
+      return { claimed: counts.claimed, made: [] };
     }
 
     // Claimed and marked in one statement per table: the mark is undone with the round if it fails.
-    const payments = (await manager.query(
-      `UPDATE payment_events SET webhook_fanned_out_at = now()
-        WHERE id IN (SELECT id FROM payment_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING id::text AS id, payment_id, type, from_status, to_status, at`,
-      [FAN_OUT_BATCH],
-    )) as [{ id: string; payment_id: string; type: string; from_status: PaymentStatus | null; to_status: PaymentStatus | null; at: Date }[], number];
-    const referrals = (await manager.query(
-      `UPDATE referral_status_changes SET webhook_fanned_out_at = now()
-        WHERE id IN (SELECT id FROM referral_status_changes WHERE webhook_fanned_out_at IS NULL ORDER BY at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING id, referral_id, to_status, at`,
-      [FAN_OUT_BATCH],
-    )) as [{ id: string; referral_id: string; to_status: string; at: Date }[], number];
-    const receiptChanges = (await manager.query(
-      `UPDATE receipt_events SET webhook_fanned_out_at = now()
-        WHERE id IN (SELECT id FROM receipt_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING id::text AS id, receipt, from_state, to_state, at`,
-      [FAN_OUT_BATCH],
-    )) as [{ id: string; receipt: string; from_state: string | null; to_state: string | null; at: Date }[], number];
-    const reports = (await manager.query(
-      `UPDATE reconciliation_reports SET webhook_fanned_out_at = now()
-        WHERE id IN (SELECT id FROM reconciliation_reports WHERE webhook_fanned_out_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
-        RETURNING id, created_at`,
-      [FAN_OUT_BATCH],
-    )) as [{ id: string; created_at: Date }[], number];
+    const payments = (await manager.query(claimSql('payment_events', 'id::text AS id, payment_id, type, from_status, to_status, at'), [FAN_OUT_BATCH])) as [
+      { id: string; payment_id: string; type: string; from_status: PaymentStatus | null; to_status: PaymentStatus | null; at: Date }[],
+      number,
+    ];
+    const referrals = (await manager.query(claimSql('referral_status_changes', 'id, referral_id, to_status, at'), [FAN_OUT_BATCH])) as [
+      { id: string; referral_id: string; to_status: string; at: Date }[],
+      number,
+    ];
+    const receiptChanges = (await manager.query(claimSql('receipt_events', 'id::text AS id, receipt, from_state, to_state, at'), [FAN_OUT_BATCH])) as [
+      { id: string; receipt: string; from_state: string | null; to_state: string | null; at: Date }[],
+      number,
+    ];
+    const reports = (await manager.query(claimSql('reconciliation_reports', 'id, created_at'), [FAN_OUT_BATCH])) as [{ id: string; created_at: Date }[], number];
     const paymentRows = payments[0];
     const referralRows = referrals[0];
     const receiptRows = receiptChanges[0];
@@ -272,6 +250,22 @@ export class WebhookOutbox {
     }
     return { republished: await this.publish(due, new Map(rows.map((r) => [r.id, Number(r.attempts)]))) };
   }
+}
+
+/** The outbox's tables, each with the order its rows are claimed in (the order of its partial index). */
+const OUTBOX_ORDER = {
+  payment_events: 'id',
+  referral_status_changes: 'at, id',
+  receipt_events: 'id',
+  reconciliation_reports: 'seq',
+} as const;
+type OutboxTable = keyof typeof OUTBOX_ORDER;
+
+/** Claims and marks up to $1 rows not fanned out yet (SKIP LOCKED: rounds on several workers never share one). */
+function claimSql(table: OutboxTable, returning: string): string {
+  return `UPDATE ${table} SET webhook_fanned_out_at = now()
+           WHERE id IN (SELECT id FROM ${table} WHERE webhook_fanned_out_at IS NULL ORDER BY ${OUTBOX_ORDER[table]} LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING ${returning}`;
 }
 
 /** The enabled endpoints, with what a fan-out needs of them. */
