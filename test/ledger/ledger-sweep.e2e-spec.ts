@@ -9,20 +9,13 @@ import { api } from '../support/http';
 import { paymentFlow } from '../support/payment-flow';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
+import { simulatorRequest } from '../support/simulator-http';
 
 let t: TestApp;
 let http: ReturnType<typeof api>;
 let sweeper: LedgerPullService;
 
-async function simulator(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const res = await fetch(`${t.baseUrl}/simulator${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const simulator = (method: 'GET' | 'POST', path: string, body?: unknown) => simulatorRequest(t.baseUrl, method, path, body);
 
 const count = async (sql: string) => Number((await t.dataSource.query(sql))[0].n);
 

@@ -6,19 +6,12 @@ import { api } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
 import { startWorkerProcess, WorkerProcess } from '../support/worker-process';
+import { simulatorRequest } from '../support/simulator-http';
 
 let t: TestApp;
 const workers: WorkerProcess[] = [];
 
-async function simulator(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const res = await fetch(`${t.baseUrl}/simulator${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const simulator = (method: 'GET' | 'POST', path: string, body?: unknown) => simulatorRequest(t.baseUrl, method, path, body);
 const reversals = async () => ((await simulator('GET', '/ledger')).body.entries as { kind: string; originalReceipt: string | null }[]).filter((e) => e.kind === 'reversal');
 const WORKER_ENV = { LEDGER_RESULT_WAIT_S: '1', MPESA_LEDGER_PULL: 'false', MPESA_TIMEOUT_MS: '2000', AUTO_STK_ON_PENDING_PAYMENT: 'false' };
 

@@ -6,18 +6,11 @@ import { DarajaLedgerClient } from '../../src/mpesa/daraja-ledger.client';
 import { STATEMENT_HEADERS } from '../../src/mpesa/simulator/simulator-statement';
 import { startTestApp, TestApp } from '../support/test-app';
 import { waitFor } from '../support/wait-for';
+import { simulatorRequest } from '../support/simulator-http';
 
 let t: TestApp;
 
-async function simulator(method: 'GET' | 'POST', path: string, body?: unknown) {
-  const res = await fetch(`${t.baseUrl}/simulator${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const simulator = (method: 'GET' | 'POST', path: string, body?: unknown) => simulatorRequest(t.baseUrl, method, path, body);
 
 type Table = string[][];
 
