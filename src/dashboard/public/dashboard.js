@@ -70,24 +70,26 @@
 
   // ---- HTTP ----
 
+  /** Any answer's body, or the refusal it carries: AuthError for 401/403, an Error with status and code otherwise. */
+  function readAnswer(response) {
+    return response.text().then(function (text) {
+      var body = null;
+      try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+      if (response.status === 401 || response.status === 403) {
+        throw new AuthError(response.status, body && body.message);
+      }
+      if (!response.ok) {
+        var failure = new Error((body && body.message) || 'HTTP ' + response.status);
+        failure.status = response.status;
+        failure.code = body && body.code;
+        throw failure;
+      }
+      return body;
+    });
+  }
+
   function api(path) {
-    return fetch(path, { headers: { 'X-API-Key': state.key, Accept: 'application/json' }, cache: 'no-store' })
-      .then(function (response) {
-        return response.text().then(function (text) {
-          var body = null;
-          try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
-          if (response.status === 401 || response.status === 403) {
-            throw new AuthError(response.status, body && body.message);
-          }
-          if (!response.ok) {
-            var failure = new Error((body && body.message) || 'HTTP ' + response.status);
-            failure.status = response.status;
-            failure.code = body && body.code;
-            throw failure;
-          }
-          return body;
-        });
-      });
+    return fetch(path, { headers: { 'X-API-Key': state.key, Accept: 'application/json' }, cache: 'no-store' }).then(readAnswer);
   }
 
   /** A change (POST with a JSON body): the error's code and message are what the row shows. */
@@ -97,18 +99,7 @@
       headers: { 'X-API-Key': state.key, Accept: 'application/json', 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
       cache: 'no-store',
-    }).then(function (response) {
-      return response.json().catch(function () { return null; }).then(function (answer) {
-        if (response.status === 401 || response.status === 403) throw new AuthError(response.status, answer && answer.message);
-        if (!response.ok) {
-          var failure = new Error((answer && answer.message) || 'HTTP ' + response.status);
-          failure.status = response.status;
-          failure.code = answer && answer.code;
-          throw failure;
-        }
-        return answer;
-      });
-    });
+    }).then(readAnswer);
   }
 
   function handleFailure(error) {
