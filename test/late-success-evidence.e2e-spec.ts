@@ -2,8 +2,10 @@
 // CheckoutRequestID) that arrives after the payment is final. After expiry or a status query's
 // failure it completes the payment (status-corrected) and the referral is paid, unless another
 // payment of the referral already paid it (refund-due); after a status query's success it adds the
-// receipt (receipt-added), which then can never pay another payment. Daraja is a fake that decides
-// each push's and each query's answer; the tests play the callbacks.
+// receipt (receipt-added), which then can never pay another payment. A status correction waits for
+// M-Pesa's Transaction Status to confirm the receipt (issue 16): the fake's ledger says which
+// receipts M-Pesa holds. Daraja is a fake that decides each push's and each query's answer; the
+// tests play the callbacks.
 import { Logger } from '@nestjs/common';
 import { DEV_CALLBACK_PATH, failureCallback, successCallback } from './support/callbacks';
 import { FakeDaraja, QueryAnswer } from './support/fake-daraja';
@@ -33,7 +35,8 @@ describe('A genuine success callback for a payment that is already final', () =>
     t = await startTestApp({
       role: 'all',
       // Queried a second after the push, a round a second; unanswered, a payment expires after 4 s.
-      env: { MPESA_BASE_URL: fake.url, RECONCILE_INTERVAL_S: '1', RECONCILE_FIRST_QUERY_S: '1', PAYMENT_EXPIRY_S: '4', REFERRAL_FEE_KES: String(AMOUNT) },
+      // A Transaction Status Result not here within 2 s is asked for again.
+      env: { MPESA_BASE_URL: fake.url, RECONCILE_INTERVAL_S: '1', RECONCILE_FIRST_QUERY_S: '1', PAYMENT_EXPIRY_S: '4', REFERRAL_FEE_KES: String(AMOUNT), LEDGER_RESULT_WAIT_S: '2' },
     });
     flow = paymentFlow(t);
   });
@@ -68,6 +71,10 @@ describe('A genuine success callback for a payment that is already final', () =>
 
   const post = (body: object) => flow.http.raw.post(DEV_CALLBACK_PATH).send(body).expect(200);
   const success = (payment: PaymentBody, receipt: string) => post(successCallback(payment.stkRequestId!, AMOUNT, payment.phoneNumber, receipt));
+  /** The receipt as M-Pesa's ledger holds it: Transaction Status confirms it. */
+  const inLedger = (payment: PaymentBody, receipt: string) => fake.ledger.set(receipt, { amount: AMOUNT, msisdn: payment.phoneNumber });
+  const receiptOf = async (receipt: string) =>
+    (await flow.http.get(`/api/receipts/${receipt}`, 'admin')).body as { state: string; paymentId: string | null; verification: { status: string; amount: number | null } | null; events: { type: string }[] };
   const callbackRow = (checkoutRequestId: string) =>
     waitFor(async () => {
       const rows: CallbackRow[] = await t.dataSource.query('SELECT state, note, payment_id FROM mpesa_callbacks WHERE checkout_request_id = $1 ORDER BY received_at', [checkoutRequestId]);
@@ -90,8 +97,12 @@ describe('A genuine success callback for a payment that is already final', () =>
     expect(expired.events!.some((e) => e.type === 'expired')).toBe(true);
     const before = await stats();
 
+    inLedger(payment, 'LATE400001');
     await success(payment, 'LATE400001');
     const done = await completed(payment.id);
+    // Confirmed by M-Pesa first, once.
+    expect(fake.statusQueries.filter((r) => r === 'LATE400001')).toHaveLength(1);
+    expect(await receiptOf('LATE400001')).toMatchObject({ state: 'applied', paymentId: payment.id, verification: { status: 'confirmed', amount: AMOUNT } });
     expect(done).toMatchObject({ status: 'completed', mpesaTransactionId: 'LATE400001', resultCode: '0', errorMessage: null });
     expect(done.completedAt).not.toBeNull();
     const corrected = done.events!.find((e) => e.type === 'status-corrected');
@@ -119,8 +130,10 @@ describe('A genuine success callback for a payment that is already final', () =>
     expect(failed).toMatchObject({ status: 'failed', resultCode: '1032' });
     const before = await stats();
 
+    inLedger(payment, 'LATE400002');
     await success(payment, 'LATE400002');
     const done = await completed(payment.id);
+    expect(fake.statusQueries).toContain('LATE400002');
     expect(done).toMatchObject({ mpesaTransactionId: 'LATE400002', resultCode: '0' });
     expect(done.events!.find((e) => e.type === 'status-corrected')!.detail).toMatchObject({
       overrides: { status: 'failed', by: 'status-query', resultCode: '1032', errorMessage: failed.errorMessage },
@@ -128,6 +141,56 @@ describe('A genuine success callback for a payment that is already final', () =>
     expect(await referral(referralId)).toMatchObject({ status: 'paid' });
     expect((await stats()).totalAmount).toBe(before.totalAmount + AMOUNT);
     expect((await flow.http.post(`/api/referrals/${referralId}/payments/retry`)).status).toBe(409);
+  });
+
+  it('waits for Transaction Status before it corrects an expired payment: with no Result the payment stays failed and the receipt waits, asked again, until M-Pesa confirms it', async () => {
+    const phone = '254712400011';
+    const { referralId, payment } = await accepted(null, newReferral(phone));
+    await flow.finalPayment(payment.id, 20_000);
+    inLedger(payment, 'LATE400011');
+    fake.resultMode = 'lose';
+    try {
+      await success(payment, 'LATE400011');
+      // Asked, no Result: asked again after LEDGER_RESULT_WAIT_S, never read as a failure.
+      await fake.waitForStatusQueries('LATE400011', 2);
+      const waiting = await callbackRow(payment.stkRequestId!);
+      expect(waiting).toMatchObject({ state: 'unmatched', payment_id: null, note: expect.stringMatching(/^awaiting Transaction Status of receipt LATE400011 before it corrects the failed payment/) });
+      expect(await receiptOf('LATE400011')).toMatchObject({ state: 'unmatched', paymentId: null, verification: { status: 'pending' } });
+      expect(await flow.payment(payment.id)).toMatchObject({ status: 'failed', mpesaTransactionId: null });
+      expect(await referral(referralId)).toMatchObject({ status: 'pending-payment' });
+      // The patient may have paid: no new prompt while the receipt waits.
+      expect((await flow.http.post(`/api/referrals/${referralId}/payments/retry`)).body).toMatchObject({ code: 'RECEIPT_UNDER_REVIEW' });
+    } finally {
+      fake.resultMode = 'answer';
+    }
+    // The next ask is answered: the correction goes through.
+    const done = await completed(payment.id);
+    expect(done).toMatchObject({ mpesaTransactionId: 'LATE400011' });
+    expect(done.events!.filter((e) => e.type === 'status-corrected')).toHaveLength(1);
+    expect(await callbackRow(payment.stkRequestId!)).toMatchObject({ state: 'applied', payment_id: payment.id });
+    const receipt = await receiptOf('LATE400011');
+    expect(receipt).toMatchObject({ state: 'applied', paymentId: payment.id, verification: { status: 'confirmed', amount: AMOUNT } });
+    expect(receipt.events.map((e) => e.type)).toEqual(expect.arrayContaining(['recorded', 'verification-requested', 'verified', 'state-changed']));
+    expect(await referral(referralId)).toMatchObject({ status: 'paid' });
+  });
+
+  it('sends the late success of an expired payment to review when Transaction Status does not know its receipt (2032): the payment stays failed', async () => {
+    const phone = '254712400012';
+    const { referralId, payment } = await accepted(null, newReferral(phone));
+    await flow.finalPayment(payment.id, 20_000);
+    const before = await stats();
+    await success(payment, 'LATE400012');
+    const row = await waitFor(async () => {
+      const r = await callbackRow(payment.stkRequestId!);
+      return r.state === 'review' ? r : null;
+    }, 'the callback to go to review');
+    expect(row.note).toMatch(/does not know receipt LATE400012 \(2032\)/);
+    expect(await receiptOf('LATE400012')).toMatchObject({ state: 'review', verification: { status: 'unknown-receipt' } });
+    const after = await flow.payment(payment.id);
+    expect(after).toMatchObject({ status: 'failed', mpesaTransactionId: null });
+    expect(after.events!.some((e) => e.type === 'callback-conflict')).toBe(true);
+    expect(await referral(referralId)).toMatchObject({ status: 'pending-payment' });
+    expect((await stats()).totalAmount).toBe(before.totalAmount);
   });
 
   it('adds the receipt to a payment a status query completed, and that receipt then pays no other payment', async () => {

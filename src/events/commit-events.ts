@@ -21,6 +21,10 @@ export interface CommitEvents {
   'push-answer-stored': { checkoutRequestId: string };
   /** A push's answer is lost: its callback may be here already under an id we never learnt. */
   'push-answer-lost': { paymentId: string };
+  /** A ledger request (Transaction Status, Reversal) is owed: publish its send job. */
+  'ledger-request-queued': { requestId: string };
+  /** M-Pesa's Transaction Status answered about a receipt: callbacks that waited for it are judged again. */
+  'receipt-verified': { receipt: string };
   /** A referral entered pending-payment but no push was started: a receipt of its phone and fee is under review. */
   'push-withheld': { referralId: string; receipt: string; amount: number; maskedPhone: string; receiptState: string };
 }

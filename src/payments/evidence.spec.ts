@@ -1,4 +1,4 @@
-import { CallbackFacts, confirmationFrom, failedByEvent, judgeCallback, judgeUnknownCheckout, ReferralFacts, UnansweredPush, UnknownCheckoutCallback } from './evidence';
+import { CallbackFacts, confirmationFrom, failedByEvent, judgeCallback, judgeUnknownCheckout, judgeVerification, ReferralFacts, UnansweredPush, UnknownCheckoutCallback, VerificationFacts } from './evidence';
 
 const success = (changes: Partial<UnknownCheckoutCallback> = {}): UnknownCheckoutCallback => ({ success: true, phoneNumber: '254712345678', amount: 1000, confirmation: 'known', ...changes });
 const lost = (paymentId: string, status: UnansweredPush['status'] = 'pending'): UnansweredPush => ({ paymentId, status, pushState: 'indeterminate' });
@@ -169,5 +169,25 @@ describe('failedByEvent', () => {
     [null, null],
   ])('reads %j as %s', (event, failedBy) => {
     expect(failedByEvent(event)).toBe(failedBy);
+  });
+});
+
+describe('judgeVerification (Transaction Status before a correction or a phone-and-amount match)', () => {
+  const v = (status: VerificationFacts['status'], amount: number | null = 1000): VerificationFacts => ({ status, amount });
+  it.each([
+    ['never asked: ask, and wait', null, 'ask', /awaiting Transaction Status of receipt RCP1 before it corrects the failed payment/],
+    ['asked, no Result yet: wait', v('pending', null), 'wait', /awaiting Transaction Status/],
+    ['2032: review', v('unknown-receipt', null), 'review', /does not know receipt RCP1 \(2032\)/],
+    ['another amount in the ledger: review', v('differs', 900), 'review', /gives KES 900 for receipt RCP1, not the KES 1000/],
+    ['confirmed for another amount than the payment: review', v('confirmed', 1200), 'review', /confirms receipt RCP1 for KES 1200, the payment is for KES 1000/],
+  ] as const)('%s', (_name, verification, kind, reason) => {
+    expect(judgeVerification('RCP1', 1000, verification, 'status-correction')).toEqual({ kind, reason: expect.stringMatching(reason) });
+  });
+  it('confirmed with the payment amount (or none given): the rule applies', () => {
+    expect(judgeVerification('RCP1', 1000, v('confirmed'), 'status-correction')).toEqual({ kind: 'proceed' });
+    expect(judgeVerification('RCP1', 1000, v('confirmed', null), 'phone-and-amount')).toEqual({ kind: 'proceed' });
+  });
+  it('names the cause in the reason', () => {
+    expect(judgeVerification('RCP1', 1000, null, 'phone-and-amount')).toMatchObject({ reason: expect.stringContaining('completes the payment matched by phone and amount') });
   });
 });

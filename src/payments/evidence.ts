@@ -238,3 +238,52 @@ export function judgeCallback(f: CallbackFacts): CallbackDecision {
   if (f.receiptOwner) return { kind: 'doubt', doubt: `receipt ${f.receipt} already paid payment ${f.receiptOwner}` };
   return { kind: 'complete' };
 }
+
+/** What M-Pesa's Transaction Status has said about a receipt (receipts.verification), as evidence. */
+export interface VerificationFacts {
+  status: 'pending' | 'confirmed' | 'unknown-receipt' | 'differs';
+  /** the amount M-Pesa reports for the receipt */
+  amount: number | null;
+}
+
+/** Why a receipt must be verified before it completes a payment (CONTRACT.md, "Verification"). */
+export type VerificationCause = 'status-correction' | 'phone-and-amount';
+
+export type VerificationVerdict =
+  /** M-Pesa confirmed the receipt for the payment's amount: the evidence rule applies */
+  | { kind: 'proceed' }
+  /** never asked: a Transaction Status is sent, and the callback waits for its Result */
+  | { kind: 'ask'; reason: string }
+  /** asked, no Result yet (or the ask was refused): it waits; the payment does not change */
+  | { kind: 'wait'; reason: string }
+  /** M-Pesa does not know the receipt (2032) or gives another amount: the receipt goes to review */
+  | { kind: 'review'; reason: string };
+
+const CAUSE_WORDS: Record<VerificationCause, string> = {
+  'status-correction': 'corrects the failed payment',
+  'phone-and-amount': 'completes the payment matched by phone and amount',
+};
+
+/**
+ * The rule before a receipt completes a payment that is failed (a status correction) or one
+ * matched by phone and amount, whenever an initiator is configured: M-Pesa's own ledger must
+ * confirm the receipt with the payment's amount first. A callback is unsigned; Transaction Status
+ * is an answer M-Pesa sends to the ResultURL of a request we signed with our credential.
+ */
+export function judgeVerification(receipt: string, expectedAmount: number, verification: VerificationFacts | null, cause: VerificationCause): VerificationVerdict {
+  const waiting = `awaiting Transaction Status of receipt ${receipt} before it ${CAUSE_WORDS[cause]}`;
+  if (verification === null) return { kind: 'ask', reason: waiting };
+  switch (verification.status) {
+    case 'pending':
+      return { kind: 'wait', reason: waiting };
+    case 'unknown-receipt':
+      return { kind: 'review', reason: `M-Pesa's Transaction Status does not know receipt ${receipt} (2032): it ${CAUSE_WORDS[cause]} only once M-Pesa confirms it` };
+    case 'differs':
+      return { kind: 'review', reason: `M-Pesa's Transaction Status gives KES ${verification.amount ?? '?'} for receipt ${receipt}, not the KES ${expectedAmount} the callback reports` };
+    case 'confirmed':
+      if (verification.amount !== null && verification.amount !== expectedAmount) {
+        return { kind: 'review', reason: `M-Pesa confirms receipt ${receipt} for KES ${verification.amount}, the payment is for KES ${expectedAmount}` };
+      }
+      return { kind: 'proceed' };
+  }
+}

@@ -1,8 +1,13 @@
 // A small Daraja stand-in on a real port, for tests that must decide each push's answer and each
-// query's answer themselves (hold an answer, lose it, say an id is unknown). Only the three
-// endpoints the service calls: OAuth, STK Push and STK Push Query.
+// query's answer themselves (hold an answer, lose it, say an id is unknown). Only the endpoints the
+// service calls for a payment: OAuth, STK Push, STK Push Query, and Transaction Status (with the
+// certificate the dev initiator's credential is encrypted with), whose Result it posts to the
+// ResultURL from a ledger the test fills.
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TRANSACTION_STATUS_PATH } from '../../src/mpesa/daraja-ledger.client';
+import { SIMULATOR_CERTIFICATE_PATH } from '../../src/mpesa/security-credential';
+import { createSimulatorKeyPair } from '../../src/mpesa/simulator/simulator-certificate';
 
 export interface FakePush {
   body: Record<string, unknown>;
@@ -15,6 +20,13 @@ export interface FakePush {
 }
 
 export type PushMode = 'accept' | 'hold' | 'lose';
+/** What Transaction Status does: post its Result to the ResultURL, or never post one. */
+export type ResultMode = 'answer' | 'lose';
+/** A receipt M-Pesa's ledger holds, as Transaction Status reports it. */
+export interface LedgerReceipt {
+  amount: number;
+  msisdn: string;
+}
 export type QueryAnswer = { status: number; body: Record<string, unknown> };
 
 let serial = 0;
@@ -26,7 +38,13 @@ export class FakeDaraja {
   pushMode: PushMode = 'accept';
   /** answers a query by CheckoutRequestID; default: unknown id (HTTP 400 Invalid CheckoutRequestID) */
   queryAnswer: (checkoutRequestId: string) => QueryAnswer = () => FakeDaraja.unknownId();
+  /** M-Pesa's ledger for Transaction Status: a receipt absent here answers 2032 */
+  readonly ledger = new Map<string, LedgerReceipt>();
+  /** the receipts Transaction Status was asked about, in order */
+  readonly statusQueries: string[] = [];
+  resultMode: ResultMode = 'answer';
   private readonly held = new Set<ServerResponse>();
+  private certificate: string | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -49,6 +67,15 @@ export class FakeDaraja {
 
   static final(resultCode: string, resultDesc = 'The service request is processed successfully.'): QueryAnswer {
     return { status: 200, body: { ResponseCode: '0', ResponseDescription: 'The service request has been accepted successsfully', MerchantRequestID: 'm', CheckoutRequestID: 'c', ResultCode: resultCode, ResultDesc: resultDesc } };
+  }
+
+  /** Waits until Transaction Status has been asked about `receipt` `count` times. */
+  async waitForStatusQueries(receipt: string, count = 1, limitMs = 15_000): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    while (this.statusQueries.filter((r) => r === receipt).length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} Transaction Status ask(s) about ${receipt}, got ${this.statusQueries.filter((r) => r === receipt).length}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /** Waits until `count` pushes have arrived. */
@@ -80,6 +107,12 @@ export class FakeDaraja {
       const answer = this.queryAnswer(id);
       return send(answer.status, answer.body);
     }
+    if (req.method === 'GET' && path === SIMULATOR_CERTIFICATE_PATH) {
+      this.certificate ??= createSimulatorKeyPair().certificatePem;
+      this.held.delete(res);
+      return void res.writeHead(200, { 'Content-Type': 'application/x-pem-file' }).end(this.certificate);
+    }
+    if (path === TRANSACTION_STATUS_PATH) return this.transactionStatus(body, send);
     if (path === '/mpesa/stkpush/v1/processrequest') {
       serial++;
       const checkoutRequestId = `ws_CO_FAKE${Date.now()}${serial}`;
@@ -93,6 +126,35 @@ export class FakeDaraja {
       return;
     }
     send(404, { requestId: 'fake', errorCode: '404.001.01', errorMessage: 'Resource not found' });
+  }
+
+  /** Acknowledges, then posts the Result: the receipt's parameters from the ledger, or 2032. */
+  private transactionStatus(body: Record<string, unknown>, send: (status: number, answer: unknown) => void): void {
+    serial++;
+    const receipt = String(body.TransactionID);
+    const ids = { OriginatorConversationID: `fake-oc-${serial}`, ConversationID: `AG_FAKE_${serial}` };
+    this.statusQueries.push(receipt);
+    send(200, { ...ids, ResponseCode: '0', ResponseDescription: 'Accept the service request successfully.' });
+    if (this.resultMode === 'lose') return;
+    const entry = this.ledger.get(receipt);
+    const result = entry
+      ? {
+          ResultType: 0,
+          ResultCode: 0,
+          ResultDesc: 'The service request is processed successfully.',
+          ...ids,
+          TransactionID: 'FAKE000000',
+          ResultParameters: {
+            ResultParameter: [
+              { Key: 'DebitPartyName', Value: `0${entry.msisdn.slice(3)} - FAKE PAYER` },
+              { Key: 'TransactionStatus', Value: 'Completed' },
+              { Key: 'Amount', Value: entry.amount },
+              { Key: 'ReceiptNo', Value: receipt },
+            ],
+          },
+        }
+      : { ResultType: 0, ResultCode: 2032, ResultDesc: 'The transaction receipt number does not exist.', ...ids, TransactionID: 'FAKE000000' };
+    void fetch(String(body.ResultURL), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Result: result }) }).catch(() => undefined);
   }
 }
 

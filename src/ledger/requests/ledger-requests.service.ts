@@ -4,14 +4,14 @@
 // (queued → sending), the sweep republishes what is due, re-asks a Transaction Status whose Result
 // never came, and never sends a Reversal again: a Reversal whose outcome is unknown (lost Result,
 // worker killed mid-send, queue timeout) is settled by a Transaction Status on the original receipt.
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../../auth/auth.decorators';
 import { DomainError, NotFoundError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
-import { AfterCommitBus } from '../../events/after-commit.bus';
+import { AfterCommitBus, emitAfterCommit } from '../../events/after-commit.bus';
 import { DarajaLedgerClient, InitiatorAck } from '../../mpesa/daraja-ledger.client';
 import { DarajaResultParseError, parseDarajaResult, ParsedDarajaResult, readReversalResult, readTransactionStatusResult } from '../../mpesa/daraja-result.parser';
 import { normalizePhoneNumber } from '../../mpesa/phone-number';
@@ -21,9 +21,9 @@ import { Receipt } from '../../payments/receipts/receipt.entity';
 import { ReceiptView, toReceiptView } from '../../payments/receipts/receipt.view';
 import { JobProducer } from '../../queues/job-producer.service';
 import { JOBS, sendLedgerRequestOptions } from '../../queues/queue-catalogue';
+import { insertLedgerRequest, LedgerRequestKind, LedgerRequestPurpose } from './ledger-request-rows';
 
-export type LedgerRequestKind = 'transaction-status' | 'reversal';
-export type LedgerRequestPurpose = 'verify' | 'refund' | 'refund-check';
+export type { LedgerRequestKind, LedgerRequestPurpose };
 
 interface RequestRow {
   id: string;
@@ -61,7 +61,7 @@ const BATCH = 100;
 export type SendOutcome = { kind: 'skipped' } | { kind: 'sent'; conversationId: string } | { kind: 'failed' | 'retry' | 'unknown'; reason: string };
 
 @Injectable()
-export class LedgerRequestsService {
+export class LedgerRequestsService implements OnModuleInit {
   private readonly logger = new Logger(LedgerRequestsService.name);
 
   constructor(
@@ -72,6 +72,13 @@ export class LedgerRequestsService {
     @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
+  /** Asks another module wrote in its own transaction (the callback path's verifications) are published once committed. */
+  onModuleInit(): void {
+    this.bus.on('ledger-request-queued', async (queued) => {
+      for (const { requestId } of queued) await this.publish(requestId, 0);
+    });
+  }
+
   /** POST /api/receipts/:receipt/verify: records the ask; a job sends it. */
   async requestVerification(receipt: string, principal: Principal): Promise<ReceiptView> {
     await this.findOrThrow(receipt);
@@ -80,7 +87,7 @@ export class LedgerRequestsService {
       const locked = await this.lock(manager, receipt);
       const verification: ReceiptVerification = { status: 'pending', amount: null, payer: null, resultCode: null, at: new Date().toISOString() };
       await manager.query('UPDATE receipts SET verification = $2, updated_at = now() WHERE receipt = $1', [receipt, JSON.stringify(verification)]);
-      const id = await this.insertRequest(manager, { kind: 'transaction-status', purpose: 'verify', receipt, requestedBy: principal.role });
+      const id = await insertLedgerRequest(manager, { kind: 'transaction-status', purpose: 'verify', receipt, requestedBy: principal.role });
       await recordReceiptEvent(manager, { receipt, type: 'verification-requested', fromState: locked.state, toState: locked.state, source: 'admin', detail: { role: principal.role, requestId: id } });
       return { view: toReceiptView(await manager.findOneByOrFail(Receipt, { receipt })), requestId: id };
     });
@@ -103,7 +110,7 @@ export class LedgerRequestsService {
       }
       const refund: ReceiptRefund = { status: 'pending', reversalReceipt: null, resultCode: null, reason, requestedBy: principal.role, at: new Date().toISOString() };
       await manager.query('UPDATE receipts SET refund = $2, updated_at = now() WHERE receipt = $1', [receipt, JSON.stringify(refund)]);
-      const id = await this.insertRequest(manager, { kind: 'reversal', purpose: 'refund', receipt, amount: locked.amount, requestedBy: principal.role, note: reason });
+      const id = await insertLedgerRequest(manager, { kind: 'reversal', purpose: 'refund', receipt, amount: locked.amount, requestedBy: principal.role, note: reason });
       await recordReceiptEvent(manager, { receipt, type: 'refund-requested', fromState: locked.state, toState: locked.state, source: 'admin', detail: { role: principal.role, reason, amount: locked.amount, requestId: id } });
       return { view: toReceiptView(await manager.findOneByOrFail(Receipt, { receipt })), requestId: id };
     });
@@ -241,6 +248,8 @@ export class LedgerRequestsService {
       source: 'ledger',
       detail: { status, amount: outcome.amount, resultCode: parsed.resultCode, requestId: request.id, resultId, ...(finished ? { repeated: true } : {}) },
     });
+    // A callback may be waiting for this answer before it changes a payment.
+    emitAfterCommit(manager, 'receipt-verified', { receipt: receipt.receipt });
     return `verification ${status}`;
   }
 
@@ -269,7 +278,7 @@ export class LedgerRequestsService {
     }
     // Not reversed (yet), or not answered: never send the Reversal again; look again later.
     const [{ checks }]: { checks: number }[] = await manager.query(`SELECT count(*)::int AS checks FROM ledger_requests WHERE receipt = $1 AND purpose = 'refund-check'`, [receipt.receipt]);
-    await this.insertRequest(manager, { kind: 'transaction-status', purpose: 'refund-check', receipt: receipt.receipt, delayS: this.waitS(checks) });
+    await insertLedgerRequest(manager, { kind: 'transaction-status', purpose: 'refund-check', receipt: receipt.receipt, delayS: this.waitS(checks) });
     return `the original receipt is ${outcome.transactionStatus ?? parsed.resultCode}: checked again later`;
   }
 
@@ -311,7 +320,7 @@ export class LedgerRequestsService {
       const moved = await updated(m, `UPDATE ledger_requests SET state = 'unknown', note = left($2, 500), updated_at = now() WHERE id = $1 AND state NOT IN ('unknown', 'answered', 'failed') RETURNING id`, [row.id, why]);
       if (moved.length === 0) return;
       this.logger.warn({ receipt: row.receipt, requestId: row.id, why }, 'A Reversal\'s outcome is unknown: it is never sent again; checking the original receipt');
-      await this.insertRequest(m, { kind: 'transaction-status', purpose: 'refund-check', receipt: row.receipt });
+      await insertLedgerRequest(m, { kind: 'transaction-status', purpose: 'refund-check', receipt: row.receipt });
     };
     if (manager) await work(manager);
     else await this.bus.transaction(work);
@@ -330,7 +339,7 @@ export class LedgerRequestsService {
         if (receipt?.verification?.status !== 'pending') return;
       }
       this.logger.warn({ receipt: row.receipt, requestId: row.id, why }, 'No Transaction Status Result: asking again');
-      await this.insertRequest(m, { kind: 'transaction-status', purpose: row.purpose, receipt: row.receipt, attempts: row.attempts, requestedBy: row.requested_by });
+      await insertLedgerRequest(m, { kind: 'transaction-status', purpose: row.purpose, receipt: row.receipt, attempts: row.attempts, requestedBy: row.requested_by });
     };
     if (manager) await work(manager);
     else await this.bus.transaction(work);
@@ -400,18 +409,6 @@ export class LedgerRequestsService {
 
   private async closeResult(manager: EntityManager, id: string, state: 'applied' | 'unmatched', requestId: string | null, note: string | null): Promise<void> {
     await manager.query(`UPDATE mpesa_results SET state = $2, request_id = $3, note = left($4, 500), processed_at = now() WHERE id = $1`, [id, state, requestId, note]);
-  }
-
-  private async insertRequest(
-    manager: EntityManager,
-    r: { kind: LedgerRequestKind; purpose: LedgerRequestPurpose; receipt: string; amount?: number; requestedBy?: string | null; note?: string; delayS?: number; attempts?: number },
-  ): Promise<string> {
-    const [row]: { id: string }[] = await manager.query(
-      `INSERT INTO ledger_requests (kind, purpose, receipt, amount, requested_by, note, attempts, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, left($6, 500), $7, now() + make_interval(secs => $8)) RETURNING id`,
-      [r.kind, r.purpose, r.receipt, r.amount ?? null, r.requestedBy ?? null, r.note ?? null, r.attempts ?? 0, r.delayS ?? 0],
-    );
-    return row.id;
   }
 
   /** Publishing is best effort: the sweep republishes every queued row that is due. */

@@ -7,7 +7,23 @@ import { maskPhoneNumber } from '../../mpesa/phone-number';
 import { classifyResultCode } from '../../mpesa/result-codes';
 import { ParsedStkCallback, parseStkCallback } from '../../mpesa/stk-callback.parser';
 import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
-import { Confirmation, FailedBy, failedByEvent, judgeCallback, judgeUnknownCheckout, PROMPT_LIFETIME_MS, ReferralFacts, UnansweredPush, UnknownCheckoutVerdict } from '../evidence';
+import type { AppConfig } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
+import {
+  Confirmation,
+  FailedBy,
+  failedByEvent,
+  judgeCallback,
+  judgeUnknownCheckout,
+  judgeVerification,
+  PROMPT_LIFETIME_MS,
+  ReferralFacts,
+  UnansweredPush,
+  UnknownCheckoutVerdict,
+  VerificationCause,
+  VerificationFacts,
+  VerificationVerdict,
+} from '../evidence';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
@@ -49,6 +65,7 @@ export class CallbackApplicationService implements OnModuleInit {
     private readonly settlement: PaymentSettlementService,
     private readonly metrics: PaymentMetrics,
     private readonly store: CallbackStore,
+    @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
   /** Callbacks that waited for a push's answer, or its loss, are applied once it is committed. */
@@ -58,6 +75,10 @@ export class CallbackApplicationService implements OnModuleInit {
     });
     this.bus.on('push-answer-lost', async (lost) => {
       for (const { paymentId } of lost) await this.matchByPhoneAndAmount(paymentId);
+    });
+    // (The sweeper judges them again too: CallbackStore.rejudgeable.)
+    this.bus.on('receipt-verified', async (verified) => {
+      for (const { receipt } of verified) await this.applyEach(await this.store.openWithReceipt(receipt));
     });
   }
 
@@ -101,6 +122,12 @@ export class CallbackApplicationService implements OnModuleInit {
           const verdict = await this.judgeUnknownCheckout(manager, callback, parsed);
           if (verdict.kind !== 'match') {
             closeUnknownCheckout(batch, callback, parsed, verdict);
+            continue;
+          }
+          // Matched by phone and amount only: M-Pesa confirms the receipt first; until then nothing changes.
+          const verification = await this.verification(manager, parsed, 'phone-and-amount');
+          if (verification.kind !== 'proceed') {
+            holdForVerification(batch, callback, parsed, verification, null);
             continue;
           }
           payment = await manager.findOneOrFail(Payment, { where: { id: verdict.paymentId }, lock: { mode: 'pessimistic_write' } });
@@ -259,6 +286,18 @@ export class CallbackApplicationService implements OnModuleInit {
     return judgeUnknownCheckout({ success, phoneNumber: parsed.phoneNumber, amount: parsed.amount, confirmation: callback.confirmation }, candidates);
   }
 
+  /**
+   * What M-Pesa's Transaction Status says of the callback's receipt, as the evidence rule before a
+   * status correction or a phone-and-amount match reads it; `proceed` when no initiator is
+   * configured (nothing can be asked: CONTRACT.md, MPESA_INITIATOR_NAME) or the callback carries no
+   * receipt and amount to ask about (the evidence table doubts such a callback anyway).
+   */
+  private async verification(manager: EntityManager, parsed: ParsedStkCallback, cause: VerificationCause): Promise<VerificationVerdict> {
+    if (this.config.mpesa.initiator === null || !parsed.mpesaReceiptNumber || parsed.amount === null) return { kind: 'proceed' };
+    const [row]: { verification: VerificationFacts | null }[] = await manager.query('SELECT verification FROM receipts WHERE receipt = $1', [parsed.mpesaReceiptNumber]);
+    return judgeVerification(parsed.mpesaReceiptNumber, parsed.amount, row?.verification ?? null, cause);
+  }
+
   /** How a failed payment failed: the history row that failed it (this batch's decision if it made it). */
   private async failedBy(manager: EntityManager, batch: CallbackBatch, payment: Payment): Promise<FailedBy | null> {
     const decided = batch.decidedSource(payment.id);
@@ -346,7 +385,10 @@ export class CallbackApplicationService implements OnModuleInit {
           message: 'Refund due: M-Pesa took money for a referral already paid (the patient paid twice)',
           receipt: receipt('refund-due', decision.note),
         });
-      case 'correct':
+      case 'correct': {
+        // A failed payment is corrected only once M-Pesa confirms the receipt (CONTRACT, "Verification").
+        const verification = await this.verification(manager, parsed, 'status-correction');
+        if (verification.kind !== 'proceed') return holdForVerification(batch, callback, parsed, verification, payment);
         batch.correct(payment, {
           outcome: { status: 'completed', resultCode: parsed.resultCode, resultDesc: parsed.resultDesc, receipt: parsed.mpesaReceiptNumber },
           options: {
@@ -360,6 +402,7 @@ export class CallbackApplicationService implements OnModuleInit {
           },
         });
         return batch.close(callback, 'applied', payment.id, decision.note, { message: 'Payment status corrected: a success callback overrides its failure', receipt: receipt('applied', null) });
+      }
       case 'add-receipt':
         batch.addReceipt(payment, parsed.mpesaReceiptNumber as string, evidence);
         return batch.close(callback, 'applied', payment.id, null, { receipt: receipt('applied', null) });
@@ -408,6 +451,30 @@ function closeUnknownCheckout(batch: CallbackBatch, callback: MpesaCallback, par
     case 'unmatched':
       return batch.close(callback, 'unmatched', null, verdict.reason, { warning: money, receipt: receiptVerdict(callback, parsed, 'unmatched', verdict.reason, null) });
   }
+}
+
+/**
+ * Closes a callback whose receipt M-Pesa has not confirmed (judgeVerification): it waits, unmatched,
+ * with its receipt `unmatched` (money a person sees, which also holds back new prompts of that phone
+ * and amount), and the Transaction Status is asked once; or, refused by M-Pesa, it goes to review.
+ * `payment`: the failed payment it would correct (null for a phone-and-amount match: none is named).
+ */
+function holdForVerification(batch: CallbackBatch, callback: MpesaCallback, parsed: ParsedStkCallback, verdict: Exclude<VerificationVerdict, { kind: 'proceed' }>, payment: Payment | null): void {
+  const money = { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId };
+  if (verdict.kind === 'review') {
+    if (payment) batch.laterEvent({ paymentId: payment.id, type: 'callback-conflict', source: 'callback', detail: { callbackId: callback.id, receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, note: verdict.reason } });
+    return batch.close(callback, 'review', payment?.id ?? null, verdict.reason, {
+      warning: money,
+      message: "Callback kept for review: M-Pesa's Transaction Status does not confirm its receipt",
+      receipt: receiptVerdict(callback, parsed, 'review', verdict.reason, payment),
+    });
+  }
+  if (verdict.kind === 'ask') batch.askVerification({ receipt: parsed.mpesaReceiptNumber as string, callbackId: callback.id, reason: verdict.reason });
+  return batch.close(callback, 'unmatched', null, verdict.reason, {
+    warning: money,
+    message: "A receipt awaits M-Pesa's Transaction Status before it changes a payment",
+    receipt: receiptVerdict(callback, parsed, 'unmatched', verdict.reason, null),
+  });
 }
 
 /**

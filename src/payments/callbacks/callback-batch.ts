@@ -2,11 +2,15 @@
 // Decisions are made one callback at a time against the payments as the batch has left them;
 // the writes then go out together, a fixed handful of statements for any number of callbacks.
 import { EntityManager, In } from 'typeorm';
+import { emitAfterCommit } from '../../events/after-commit.bus';
+import { insertLedgerRequest } from '../../ledger/requests/ledger-request-rows';
 import { PaymentEventInput, recordPaymentEvents } from '../payment-events';
 import { Payment } from '../payment.entity';
 import type { PaymentSettlementService, Settlement } from '../payment-settlement.service';
 import type { PaymentStatus } from '../payment-status';
 import { ReceiptChange, ReceiptVerdict, recordReceipts } from '../receipts/receipt-recording';
+import { recordReceiptEvent } from '../receipts/receipt-rules';
+import type { ReceiptState, ReceiptVerification } from '../receipts/receipt-state';
 import type { ApplicationVerdictState } from '../state/callback-state.machine';
 import { CALLBACK_NOTE_LENGTH, type CallbackStore } from '../state/callback-store';
 import type { MpesaCallback } from './mpesa-callback.entity';
@@ -27,6 +31,13 @@ export interface CallbackClosure {
   receipt?: ReceiptVerdict;
 }
 
+/** A receipt M-Pesa must confirm (Transaction Status) before a callback that brought it changes a payment. */
+interface VerificationAsk {
+  receipt: string;
+  callbackId: string;
+  reason: string;
+}
+
 /** A receipt given to a payment completed without one (a status query, an admin). */
 interface ReceiptAddition {
   payment: Payment;
@@ -43,6 +54,7 @@ export class CallbackBatch {
   private readonly receiptAdditions = new Map<string, ReceiptAddition>();
   private readonly receiptOwners = new Map<string, string>();
   private readonly laterEvents: PaymentEventInput[] = [];
+  private readonly verificationAsks = new Map<string, VerificationAsk>();
   /** The receipts write() recorded or moved, by receipt number (for the log lines once committed). */
   readonly receiptChanges = new Map<string, ReceiptChange>();
 
@@ -130,6 +142,11 @@ export class CallbackBatch {
     this.laterEvents.push(event);
   }
 
+  /** A Transaction Status owed on a receipt before its callback may change a payment (evidence.ts, judgeVerification). */
+  askVerification(ask: VerificationAsk): void {
+    if (!this.verificationAsks.has(ask.receipt)) this.verificationAsks.set(ask.receipt, ask);
+  }
+
   close(callback: MpesaCallback, state: ApplicationVerdictState, paymentId: string | null, note: string | null, extra: Pick<CallbackClosure, 'confirmation' | 'warning' | 'message' | 'receipt'> = {}): void {
     this.closures.push({ callback, state, paymentId, note: note?.slice(0, CALLBACK_NOTE_LENGTH) ?? null, ...extra });
   }
@@ -169,5 +186,27 @@ export class CallbackBatch {
     // other writer (an admin resolving one) takes them.
     const verdicts = this.closures.flatMap((c) => (c.receipt ? [c.receipt] : []));
     for (const change of await recordReceipts(manager, verdicts)) this.receiptChanges.set(change.receipt, change);
+    await this.writeVerificationAsks(manager);
+  }
+
+  /**
+   * The Transaction Status requests this batch owes, once per receipt: the receipt says `pending`
+   * and the request row is written in this transaction, so a crash loses neither; the send job is
+   * published after the commit (and the ledger sweep publishes any whose job was lost).
+   */
+  private async writeVerificationAsks(manager: EntityManager): Promise<void> {
+    for (const ask of this.verificationAsks.values()) {
+      const pending: ReceiptVerification = { status: 'pending', amount: null, payer: null, resultCode: null, at: new Date().toISOString() };
+      const [marked]: [{ state: ReceiptState }[], number] = await manager.query(
+        'UPDATE receipts SET verification = $2, updated_at = now() WHERE receipt = $1 AND verification IS NULL RETURNING state',
+        [ask.receipt, JSON.stringify(pending)],
+      );
+      // Asked already (another callback, an admin): that ask's Result serves this callback too.
+      if (marked.length === 0) continue;
+      const requestId = await insertLedgerRequest(manager, { kind: 'transaction-status', purpose: 'verify', receipt: ask.receipt, requestedBy: 'callback', note: ask.reason });
+      const state = marked[0].state;
+      await recordReceiptEvent(manager, { receipt: ask.receipt, type: 'verification-requested', fromState: state, toState: state, source: 'callback', detail: { callbackId: ask.callbackId, requestId, reason: ask.reason } });
+      emitAfterCommit(manager, 'ledger-request-queued', { requestId });
+    }
   }
 }

@@ -103,6 +103,16 @@ export class CallbackStore {
     return rows.map((r) => r.id);
   }
 
+  /** Open callbacks that brought this receipt (through its CheckoutRequestID), oldest first. */
+  async openWithReceipt(receipt: string): Promise<string[]> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT c.id FROM mpesa_callbacks c JOIN receipts r ON r.checkout_request_id = c.checkout_request_id
+        WHERE r.receipt = $1 AND c.state IN (${OPEN_CALLBACK_STATES_SQL}) ORDER BY c.received_at`,
+      [receipt],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** Unmatched callbacks received within `windowMs` after `since`, oldest first. */
   async unmatchedReceivedWithin(since: Date, windowMs: number, limit: number): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
@@ -141,13 +151,16 @@ export class CallbackStore {
     await this.dataSource.query(`UPDATE mpesa_callbacks SET confirmed_at = now() WHERE id = $1`, [callbackId]);
   }
 
-  /** Unmatched callbacks whose payment has since learnt their CheckoutRequestID, and those younger than `windowMs`. */
+  /** Unmatched callbacks whose payment has since learnt their CheckoutRequestID, those younger than `windowMs`, and those whose receipt M-Pesa has since verified. */
   async rejudgeable(windowMs: number, limit: number): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query(
       `SELECT c.id FROM mpesa_callbacks c
         WHERE c.state = 'unmatched' AND c.received_at > now() - interval '48 hours'
           AND (EXISTS (SELECT 1 FROM payments p WHERE p.stk_request_id = c.checkout_request_id)
-               OR c.received_at > now() - ($1::int * interval '1 millisecond'))
+               OR c.received_at > now() - ($1::int * interval '1 millisecond')
+               -- Its receipt's Transaction Status came after it was last judged (it waited for it).
+               OR EXISTS (SELECT 1 FROM receipts r WHERE r.checkout_request_id = c.checkout_request_id
+                           AND r.verification->>'status' <> 'pending' AND (r.verification->>'at')::timestamptz > c.processed_at))
         ORDER BY c.received_at LIMIT $2`,
       [windowMs, limit],
     );
