@@ -2,7 +2,9 @@
 // It is first confirmed by an STK Push Query (an id Daraja does not know is a forgery); confirmed,
 // it completes a payment only when exactly one push of that phone and amount, in flight or with its
 // answer lost, was sent within the prompt's lifetime before it; a push still waiting for its answer
-// makes it wait. Otherwise nothing is guessed. Daraja is a fake that decides each answer.
+// makes it wait. Otherwise nothing is guessed. Such a match waits for M-Pesa's Transaction Status to
+// confirm the receipt too (issue 16); the fake's ledger says which receipts M-Pesa holds. Daraja is
+// a fake that decides each answer.
 import { Logger } from '@nestjs/common';
 import { PaymentSweeper } from '../src/payments/processors/payment-sweeper.service';
 import { DEV_CALLBACK_PATH, successCallback } from './support/callbacks';
@@ -87,14 +89,34 @@ describe('Callbacks for CheckoutRequestIDs we never learnt', () => {
     const { referralId, payment } = await pushed(phone, 'lose');
     const realId = 'ws_CO_CONFIRMED00000000002';
     issued.add(realId);
+    fake.ledger.set('CNFM000002', { amount: AMOUNT, msisdn: phone });
     await postCallback(realId, phone, 'CNFM000002');
 
     const done = await flow.finalPayment(payment.id);
     expect(done).toMatchObject({ status: 'completed', mpesaTransactionId: 'CNFM000002', stkRequestId: realId });
     expect(fake.queries).toContain(realId);
+    expect(fake.statusQueries).toContain('CNFM000002');
     const matched = (await flow.payment(payment.id)).events!.find((e) => e.type === 'callback-matched');
-    expect(matched?.detail).toMatchObject({ by: 'phone-and-amount', confirmedBy: 'stk-push-query' });
+    expect(matched?.detail).toMatchObject({ by: 'phone-and-amount', confirmedBy: 'stk-push-query', verifiedBy: 'transaction-status' });
     expect(await referralStatus(referralId)).toBe('paid');
+  });
+
+  it("keeps a confirmed phone-and-amount match off the payment when Transaction Status does not know its receipt (2032): review, the payment stays pending", async () => {
+    const phone = '254712300012';
+    const { referralId, payment } = await pushed(phone, 'lose');
+    const realId = 'ws_CO_CONFIRMED00000000012';
+    issued.add(realId);
+    await postCallback(realId, phone, 'NOTL000012');
+
+    const row = await settledRow(realId, (r) => r.state === 'review', 'the callback to go to review');
+    expect(row).toMatchObject({ payment_id: null, note: expect.stringMatching(/does not know receipt NOTL000012 \(2032\)/) });
+    expect(fake.statusQueries).toContain('NOTL000012');
+    const receipt = (await flow.http.get('/api/receipts/NOTL000012', 'admin')).body;
+    expect(receipt).toMatchObject({ state: 'review', paymentId: null, verification: { status: 'unknown-receipt' } });
+    const after = await flow.payment(payment.id);
+    expect(after).toMatchObject({ status: 'pending', mpesaTransactionId: null, stkRequestId: null });
+    expect(after.events!.some((e) => e.type === 'callback-matched')).toBe(false);
+    expect(await referralStatus(referralId)).toBe('pending-payment');
   });
 
   it('never pays A with B\'s money when both answers were lost, not even once A has failed', async () => {
@@ -242,6 +264,7 @@ describe('Expiry waits for a callback still being confirmed', () => {
     expect(await flow.payment(payment.id)).toMatchObject({ status: 'pending' });
 
     daraja = 'knows';
+    fake.ledger.set('LATE000008', { amount: AMOUNT, msisdn: phone });
     const done = await flow.finalPayment(payment.id, 45_000);
     expect(done).toMatchObject({ status: 'completed', mpesaTransactionId: 'LATE000008', stkRequestId: id });
     expect((await flow.http.get(`/api/referrals/${referralId}`)).body.status).toBe('paid');

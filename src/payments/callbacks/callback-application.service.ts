@@ -137,7 +137,13 @@ export class CallbackApplicationService implements OnModuleInit {
             paymentId: payment.id,
             type: 'callback-matched',
             source: 'callback',
-            detail: { by: matchedBy, checkoutRequestId: parsed.checkoutRequestId, callbackId: callback.id, confirmedBy: 'stk-push-query' },
+            detail: {
+              by: matchedBy,
+              checkoutRequestId: parsed.checkoutRequestId,
+              callbackId: callback.id,
+              confirmedBy: 'stk-push-query',
+              ...(this.verifies(parsed) ? { verifiedBy: 'transaction-status' } : {}),
+            },
           });
           payment.stkRequestId = parsed.checkoutRequestId;
           batch.addLockedPayment(payment);
@@ -293,9 +299,16 @@ export class CallbackApplicationService implements OnModuleInit {
    * receipt and amount to ask about (the evidence table doubts such a callback anyway).
    */
   private async verification(manager: EntityManager, parsed: ParsedStkCallback, cause: VerificationCause): Promise<VerificationVerdict> {
-    if (this.config.mpesa.initiator === null || !parsed.mpesaReceiptNumber || parsed.amount === null) return { kind: 'proceed' };
-    const [row]: { verification: VerificationFacts | null }[] = await manager.query('SELECT verification FROM receipts WHERE receipt = $1', [parsed.mpesaReceiptNumber]);
+    if (!this.verifies(parsed)) return { kind: 'proceed' };
+    // FOR SHARE: a Result being applied now is waited for and read, and one applied later waits for
+    // this verdict's commit; either way its re-judging (receipt-verified) finds this callback unlocked.
+    const [row]: { verification: VerificationFacts | null }[] = await manager.query('SELECT verification FROM receipts WHERE receipt = $1 FOR SHARE', [parsed.mpesaReceiptNumber]);
     return judgeVerification(parsed.mpesaReceiptNumber, parsed.amount, row?.verification ?? null, cause);
+  }
+
+  /** Whether the evidence rules ask M-Pesa about this callback's receipt (an initiator, a receipt and an amount). */
+  private verifies(parsed: ParsedStkCallback): parsed is ParsedStkCallback & { mpesaReceiptNumber: string; amount: number } {
+    return this.config.mpesa.initiator !== null && !!parsed.mpesaReceiptNumber && parsed.amount !== null;
   }
 
   /** How a failed payment failed: the history row that failed it (this batch's decision if it made it). */
@@ -397,6 +410,7 @@ export class CallbackApplicationService implements OnModuleInit {
             detail: {
               ...evidence,
               note: decision.note,
+              ...(this.verifies(parsed) ? { verifiedBy: 'transaction-status' } : {}),
               overrides: { status: payment.status, by: failedBy, resultCode: payment.resultCode, resultDesc: payment.resultDesc, errorMessage: payment.errorMessage },
             },
           },

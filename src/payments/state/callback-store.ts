@@ -167,12 +167,17 @@ export class CallbackStore {
     return rows.map((r) => r.id);
   }
 
-  /** Whether an unmatched callback received within `windowMs` after `since` still waits for its STK Push Query. */
+  /**
+   * Whether an unmatched callback received within `windowMs` after `since` still waits for its STK
+   * Push Query, or for the Transaction Status of its receipt (a phone-and-amount match waits for both).
+   */
   async awaitsConfirmation(manager: EntityManager, since: Date, windowMs: number): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM mpesa_callbacks
-        WHERE state = 'unmatched' AND confirmation = 'needed'
-          AND received_at >= $1::timestamptz AND received_at <= $1::timestamptz + ($2::int * interval '1 millisecond')
+      `SELECT 1 FROM mpesa_callbacks c
+        WHERE c.state = 'unmatched'
+          AND (c.confirmation = 'needed'
+               OR EXISTS (SELECT 1 FROM receipts r WHERE r.checkout_request_id = c.checkout_request_id AND r.state = 'unmatched' AND r.verification->>'status' = 'pending'))
+          AND c.received_at >= $1::timestamptz AND c.received_at <= $1::timestamptz + ($2::int * interval '1 millisecond')
         LIMIT 1`,
       [since, windowMs],
     );
