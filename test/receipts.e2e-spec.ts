@@ -32,6 +32,7 @@ interface ReceiptBody {
   resolvedAt: string | null;
   createdAt: string;
   updatedAt: string;
+  verification?: { status: string; amount: number | null } | null;
   events?: { at: string; type: string; fromState: string | null; toState: string | null; source: string; detail: Record<string, unknown> }[];
 }
 
@@ -268,6 +269,30 @@ describe('Receipts', () => {
     expect(manual.status).toBe(409);
     expect(manual.body).toMatchObject({ code: 'RECEIPT_ALREADY_USED', paymentId: payment.id });
     expect(await flow.payment(other.payment.id)).toMatchObject({ status: 'pending', mpesaTransactionId: null });
+  });
+
+  it("refuses an admin's attach that would correct a failed payment with a receipt M-Pesa has not confirmed (rule verification); once verified, it corrects it", async () => {
+    const phone = '254712700021';
+    const { referralId, payment } = await accepted(phone, FakeDaraja.final('1032', 'Request cancelled by user'));
+    expect(await flow.finalPayment(payment.id)).toMatchObject({ status: 'failed', resultCode: '1032' });
+    const receipt = receiptNo('RVER');
+    await unmatched(phone, receipt);
+
+    const refused = await resolve(receipt, { action: 'attach', paymentId: payment.id, reason: 'patient showed the SMS' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'RECEIPT_NOT_ATTACHABLE', rule: 'verification', paymentId: payment.id });
+    expect(refused.body.message).toContain(`POST /api/receipts/${receipt}/verify`);
+    expect(await flow.payment(payment.id)).toMatchObject({ status: 'failed', mpesaTransactionId: null });
+
+    fake.ledger.set(receipt, { amount: AMOUNT, msisdn: phone });
+    expect((await http().post(`/api/receipts/${receipt}/verify`, {}, 'admin')).status).toBe(202);
+    await waitFor(async () => (await getReceipt(receipt)).verification?.status === 'confirmed', `receipt ${receipt} to be verified`, 20_000);
+    const res = await resolve(receipt, { action: 'attach', paymentId: payment.id, reason: 'patient showed the SMS; M-Pesa confirms it' });
+    expect(res.status).toBe(200);
+    const done = await flow.payment(payment.id);
+    expect(done).toMatchObject({ status: 'completed', mpesaTransactionId: receipt });
+    expect(done.events!.find((e) => e.type === 'status-corrected')).toMatchObject({ fromStatus: 'failed', toStatus: 'completed', source: 'admin' });
+    expect((await http().get(`/api/referrals/${referralId}`)).body).toMatchObject({ status: 'paid' });
   });
 
   it('a manual update with an unmatched receipt applies that receipt to the payment it completes', async () => {

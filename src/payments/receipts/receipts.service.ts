@@ -10,7 +10,9 @@ import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, Page } from '../../commo
 import { parseTimeRange } from '../../common/time-range';
 import { AfterCommitBus } from '../../events/after-commit.bus';
 import { ReferralsService } from '../../referrals/referrals.service';
-import { CallbackDecision, failedByEvent, judgeCallback, ReferralFacts } from '../evidence';
+import type { AppConfig } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
+import { CallbackDecision, failedByEvent, judgeCallback, judgeVerification, ReferralFacts } from '../evidence';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
@@ -41,6 +43,7 @@ export class ReceiptsService {
     private readonly settlement: PaymentSettlementService,
     private readonly referrals: ReferralsService,
     private readonly callbacks: CallbackStore,
+    @InjectAppConfig() private readonly config: AppConfig,
   ) {}
 
   /** Newest first by createdAt (ties by insertion), like every list. */
@@ -166,6 +169,7 @@ export class ReceiptsService {
         await this.settlement.settleLocked(manager, payment, outcome, { source: actor.paymentSource, eventType: 'receipt-attached', actorRole: actor.role, detail: evidence });
         break;
       case 'correct':
+        this.requireVerified(locked, payment.id, actor);
         await this.settlement.apply(manager, payment, outcome, {
           source: actor.paymentSource,
           eventType: 'status-corrected',
@@ -190,6 +194,20 @@ export class ReceiptsService {
         });
     }
     return this.finish(manager, locked, { state: 'applied', paymentId: payment.id, referralId: payment.referralId }, 'attached', reason, actor, { decision: decision.kind });
+  }
+
+  /**
+   * The rule a success callback meets before it corrects a failed payment holds for an admin too
+   * (attach applies the same rules): a receipt only a callback told us of is confirmed by M-Pesa's
+   * Transaction Status first, whenever an initiator is configured. Ledger and statement receipts are
+   * M-Pesa's own word.
+   */
+  private requireVerified(locked: Receipt, paymentId: string, actor: Actor): void {
+    if (this.config.mpesa.initiator === null || locked.source !== 'callback' || actor.receiptSource !== 'admin') return;
+    const verdict = judgeVerification(locked.receipt, locked.amount, locked.verification, 'status-correction');
+    if (verdict.kind === 'proceed') return;
+    const next = verdict.kind === 'review' ? 'it cannot correct the payment' : `verify it (POST /api/receipts/${locked.receipt}/verify) and attach it once M-Pesa confirms it`;
+    throw new DomainError('RECEIPT_NOT_ATTACHABLE', `Receipt ${locked.receipt} cannot correct failed payment ${paymentId} yet: ${verdict.reason}; ${next}`, { rule: 'verification', paymentId });
   }
 
   /** Writes the resolution on the locked receipt and its history row. */
