@@ -6,7 +6,7 @@ import { DarajaHttpResponse, DarajaHttpTransport, DarajaTransportError } from '.
 import { DarajaLedgerClient, PULL_QUERY_PATH, REVERSAL_PATH, TRANSACTION_STATUS_PATH } from './daraja-ledger.client';
 import { DarajaRequestError } from './daraja-request.error';
 import type { DarajaTokenCache } from './daraja-token.cache';
-import type { SecurityCredentialProvider } from './security-credential';
+import { SecurityCredentialError, type SecurityCredentialProvider } from './security-credential';
 
 const config = {
   mpesa: {
@@ -19,7 +19,7 @@ const config = {
 
 type Step = DarajaHttpResponse | DarajaTransportError | ((body: Record<string, unknown>) => DarajaHttpResponse);
 
-function clientWith(steps: Step[], cfg: AppConfig = config) {
+function clientWith(steps: Step[], cfg: AppConfig = config, credential: () => Promise<string> = async () => 'CREDENTIAL') {
   const sent: { path: string; token: string; body: Record<string, unknown> }[] = [];
   const transport = {
     send: async (_m: string, path: string, headers: Record<string, string>, body: Record<string, unknown>) => {
@@ -38,7 +38,7 @@ function clientWith(steps: Step[], cfg: AppConfig = config) {
       if (current === token) current = null;
     },
   } as unknown as DarajaTokenCache;
-  const credentials = { credential: async () => 'CREDENTIAL' } as unknown as SecurityCredentialProvider;
+  const credentials = { credential } as unknown as SecurityCredentialProvider;
   return { client: new DarajaLedgerClient(cfg, tokens, transport, credentials), sent };
 }
 
@@ -157,6 +157,20 @@ describe('DarajaLedgerClient initiator requests', () => {
     const { client } = clientWith([{ status: 200, body: { ConversationID: 'AG_2', ResponseCode: '1', ResponseDescription: 'Rejected' } }, { status: 200, body: {} }]);
     expect(await client.transactionStatus({ receipt: 'UF1AB2CD3E' })).toMatchObject({ kind: 'error', errorClass: 'permanent', errorCode: '1' });
     expect(await client.transactionStatus({ receipt: 'UF1AB2CD3E' })).toMatchObject({ kind: 'error', errorClass: 'indeterminate' });
+  });
+
+  it("sends nothing and answers retryable while the simulator's certificate cannot be fetched (asking later is safe)", async () => {
+    const unreachable = async () => {
+      throw new SecurityCredentialError("Could not get the simulator's certificate: connection refused", 'unreachable');
+    };
+    const { client, sent } = clientWith([], config, unreachable);
+    expect(await client.transactionStatus({ receipt: 'UF1AB2CD3E' })).toMatchObject({ kind: 'error', errorClass: 'retryable', errorMessage: expect.stringContaining('certificate') });
+    expect(await client.reversal({ receipt: 'UF1AB2CD3E', amount: 10, remarks: 'Refund' })).toMatchObject({ kind: 'error', errorClass: 'retryable' });
+    expect(sent).toEqual([]);
+    const broken = async () => {
+      throw new SecurityCredentialError('MPESA_CERTIFICATE_PATH is unreadable');
+    };
+    expect(await clientWith([], config, broken).client.transactionStatus({ receipt: 'UF1AB2CD3E' })).toMatchObject({ kind: 'not-configured' });
   });
 
   it('without an initiator sends nothing', async () => {

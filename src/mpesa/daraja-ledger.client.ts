@@ -243,8 +243,11 @@ export class DarajaLedgerClient {
     try {
       credential = await this.credentials.credential();
     } catch (error) {
-      if (error instanceof SecurityCredentialError) return { kind: 'not-configured', message: error.message };
-      throw error;
+      if (!(error instanceof SecurityCredentialError)) throw error;
+      // The certificate's server did not answer: nothing was sent, so asking later is safe (a request
+      // marked failed for good here would leave its receipt waiting for ever).
+      if (error.reason === 'unreachable') return this.failed(what, { errorClass: 'retryable', httpStatus: null, errorCode: null, errorMessage: error.message });
+      return { kind: 'not-configured', message: error.message };
     }
     const exchange = await this.authorisedPost(path, body(initiator.name, credential));
     if (exchange.kind === 'token-error') return this.failed(what, exchange.error);

@@ -2,7 +2,7 @@
 import { constants, privateDecrypt, X509Certificate } from 'node:crypto';
 import type { AppConfig, InitiatorConfig } from '../config/app-config';
 import type { DarajaHttpTransport } from './daraja-http.transport';
-import { encryptInitiatorPassword, SecurityCredentialError, SecurityCredentialProvider, SIMULATOR_CERTIFICATE_PATH } from './security-credential';
+import { encryptInitiatorPassword, SecurityCredentialProvider, SIMULATOR_CERTIFICATE_PATH } from './security-credential';
 import { createSimulatorKeyPair, credentialMatches, decryptSecurityCredential } from './simulator/simulator-certificate';
 
 const pair = createSimulatorKeyPair();
@@ -76,7 +76,7 @@ describe('SecurityCredentialProvider', () => {
       if (fail) throw new Error('connection refused');
       return pair.certificatePem;
     });
-    await expect(p.credential()).rejects.toBeInstanceOf(SecurityCredentialError);
+    await expect(p.credential()).rejects.toMatchObject({ name: 'SecurityCredentialError', reason: 'unreachable' });
     fail = false;
     const first = await p.credential();
     expect(await p.credential()).toBe(first);

@@ -20,7 +20,11 @@ export function encryptInitiatorPassword(password: string, certificate: string |
 }
 
 export class SecurityCredentialError extends Error {
-  constructor(message: string) {
+  /** `reason` unreachable: the simulator's certificate could not be fetched now (asking again may work); `config`: nothing will. */
+  constructor(
+    message: string,
+    readonly reason: 'config' | 'unreachable' = 'config',
+  ) {
     super(message);
     this.name = 'SecurityCredentialError';
   }
@@ -71,7 +75,7 @@ export class SecurityCredentialProvider {
       this.logger.log("Initiator credential encrypted with the simulator's certificate");
       return encrypted;
     } catch (error) {
-      throw new SecurityCredentialError(`Could not get the simulator's certificate: ${(error as Error).message}`);
+      throw new SecurityCredentialError(`Could not get the simulator's certificate: ${(error as Error).message}`, 'unreachable');
     }
   }
 }
