@@ -4,6 +4,7 @@
 import { rawRequest, RawResponse } from '../support/raw-http';
 import { changedTables, stateFingerprint } from '../support/state-fingerprint';
 import { startTestApp, TestApp } from '../support/test-app';
+import { waitFor } from '../support/wait-for';
 
 const TOKEN = 'dev-callback-token';
 
@@ -45,6 +46,25 @@ describe('The Daraja results route', () => {
     const [row] = await rows(t, id);
     expect(row).toMatchObject({ kind, conversation_id: id, originator_conversation_id: `orig-${id}`, raw_body: raw, state: 'received', note: null, deliveries: 1, queue_timeout: false });
     expect(row.received_at).toBeInstanceOf(Date);
+  });
+
+  it('applies a Result whose acknowledgement is stored at once, in the process that took it (no worker, no sweep here)', async () => {
+    const id = 'AG_applied_by_the_route';
+    const pending = { status: 'pending', amount: null, payer: null, resultCode: null, at: new Date().toISOString() };
+    await t.dataSource.query(`INSERT INTO receipts (receipt, amount, phone_number, source, state, verification) VALUES ('UL2ROUTE01', 100, '254712345678', 'callback', 'unmatched', $1)`, [JSON.stringify(pending)]);
+    await t.dataSource.query(
+      `INSERT INTO ledger_requests (kind, purpose, receipt, state, conversation_id, originator_conversation_id, attempts, next_attempt_at)
+       VALUES ('transaction-status', 'verify', 'UL2ROUTE01', 'sent', $1, $2, 1, now() + interval '1 hour')`,
+      [id, `orig-${id}`],
+    );
+    expect((await post(t, `/api/mpesa/results/${TOKEN}/transaction-status`, result(id))).status).toBe(200);
+    const [applied] = await waitFor(async () => {
+      const found = await rows(t, id);
+      return found[0]?.state === 'applied' ? found : null;
+    }, 'the result to be applied');
+    expect(applied.note).toBe('verification unknown-receipt');
+    const [receipt] = await t.dataSource.query(`SELECT verification FROM receipts WHERE receipt = 'UL2ROUTE01'`);
+    expect(receipt.verification).toMatchObject({ status: 'unknown-receipt', resultCode: '2032' });
   });
 
   it('stores the same result delivered twice once, however it is serialised', async () => {

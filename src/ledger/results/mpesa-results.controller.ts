@@ -1,7 +1,9 @@
 // POST /api/mpesa/results/:token/:kind. The gate middleware (LedgerHttpModule) has already checked
 // the token and source; here the kind and the body are checked, and the body is stored and answered.
-// Applying a stored result to its receipt is a later step (issue 16): this only keeps it.
-import { Controller, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+// A new Result is then applied at once, outside the answer: when its acknowledgement is stored
+// already (the usual order) nothing waits for a sweep; otherwise the send that stores the
+// acknowledgement applies it, and the ledger-requests sweep catches whatever both missed.
+import { Controller, HttpCode, Logger, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { PublicRoute } from '../../auth/auth.decorators';
@@ -14,6 +16,7 @@ import { normaliseAddress } from '../../payments/callbacks/callback-gate.middlew
 import { StkCallbackAcceptedResponse } from '../../payments/dtos/stk-callback.response';
 import { MPESA_RESULT_EXAMPLES, MpesaResultRequest } from './mpesa-result.request';
 import { MpesaResultsIngestionService } from './mpesa-results-ingestion.service';
+import { LedgerRequestsService } from '../requests/ledger-requests.service';
 
 export const RESULTS_PATH_PREFIX = '/api/mpesa/results';
 
@@ -21,7 +24,12 @@ export const RESULTS_PATH_PREFIX = '/api/mpesa/results';
 @Controller('api/mpesa/results')
 @PublicRoute()
 export class MpesaResultsController {
-  constructor(private readonly ingestion: MpesaResultsIngestionService) {}
+  private readonly logger = new Logger(MpesaResultsController.name);
+
+  constructor(
+    private readonly ingestion: MpesaResultsIngestionService,
+    private readonly requests: LedgerRequestsService,
+  ) {}
 
   @Post(':token/:kind')
   @HttpCode(200)
@@ -51,7 +59,7 @@ export class MpesaResultsController {
         fields: [{ field: 'Result.ConversationID', messages: ['is required (or Result.OriginatorConversationID)'] }],
       });
     }
-    await this.ingestion.store({
+    const stored = await this.ingestion.store({
       kind: kind as ResultKind,
       rawBody: req.rawBody ? req.rawBody.toString('utf8') : JSON.stringify(body),
       body,
@@ -60,6 +68,12 @@ export class MpesaResultsController {
       sourceIp: normaliseAddress(req.ip ?? req.socket.remoteAddress),
       queueTimeout: timeout === 'queue',
     });
+    if (stored.isNew) {
+      // Stored and answered whatever happens here: a failure is the sweep's to retry.
+      setImmediate(() => {
+        this.requests.applyResult(stored.id).catch((error: unknown) => this.logger.warn({ err: error, resultId: stored.id }, 'Applying a stored Daraja Result failed; the ledger sweep applies it'));
+      });
+    }
     return CALLBACK_ACCEPTED;
   }
 }
