@@ -8,7 +8,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource, TypeORMError } from 'typeorm';
 import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
@@ -237,9 +237,12 @@ export class LedgerPullService {
   }
 }
 
-/** A failed query or a lost connection (TypeORM's QueryFailedError, or a driver error with a code), not a refusal. */
+/**
+ * A failed query or a lost connection (TypeORM's errors: QueryFailedError, a query runner released
+ * by a restart; a driver or socket error with a code), not a refusal.
+ */
 function isDatabaseError(error: unknown): boolean {
-  return error instanceof QueryFailedError || typeof (error as { code?: unknown } | null)?.code === 'string';
+  return error instanceof TypeORMError || typeof (error as { code?: unknown } | null)?.code === 'string';
 }
 
 function ours(p: PaymentFacts): OursSide {
