@@ -14,7 +14,9 @@ export type PushFault =
   /** the status query says 1032 "cancelled" though the customer paid; the success callback comes late */
   | 'query-says-cancelled'
   /** the prompt outlives PAYMENT_EXPIRY_S: the success callback comes after the payment expired */
-  | 'callback-after-expiry';
+  | 'callback-after-expiry'
+  /** the customer pays, but neither the push's answer nor the callback ever comes: only M-Pesa's ledger knows */
+  | 'answer-and-callback-lost';
 
 /** F digit of the composed number. */
 const FAULT_DIGIT: Record<PushFault, string> = {
@@ -25,6 +27,7 @@ const FAULT_DIGIT: Record<PushFault, string> = {
   'answer-lost': '5',
   'query-says-cancelled': '7',
   'callback-after-expiry': '8',
+  'answer-and-callback-lost': '9',
 };
 
 /** Shares of the payments, as the issue asks: pushes first refused with spike arrest, and one fault each. */
@@ -37,6 +40,8 @@ export const SHARES = {
     'answer-lost': 0.05,
     'query-says-cancelled': 0.03,
     'callback-after-expiry': 0.03,
+    // Settled by the ledger sweep (Pull Transactions, billreference = the payment's AccountReference).
+    'answer-and-callback-lost': 0.03,
   } as Record<Exclude<PushFault, 'none'>, number>,
   /** referrals with the same phone and amount as the referral before them (faults and answers alike) */
   twins: 0.1,
@@ -122,6 +127,7 @@ export function countPlan(plan: PlannedPayment[]) {
     answerLost: by((p) => p.fault === 'answer-lost'),
     querySaysCancelled: by((p) => p.fault === 'query-says-cancelled'),
     callbackAfterExpiry: by((p) => p.fault === 'callback-after-expiry'),
+    answerAndCallbackLost: by((p) => p.fault === 'answer-and-callback-lost'),
     twins: by((p) => p.twinOf !== null),
     customerDeclines: by((p) => p.resultDigit !== 0),
   };

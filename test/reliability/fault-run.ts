@@ -11,7 +11,7 @@ import { ADMIN_KEY, API_KEYS, call, callUntilDone, STAFF_KEY } from './http-clie
 import { OutageProbes, ProbeResult } from './outage-probes';
 import { freePort, PrivatePostgres, PrivateRedis } from './private-servers';
 import { ServiceProcess } from './service-processes';
-import { countStats, GroundTruth, PaymentRow, ReceiptRow, ReferralRow, Stats, Verdict, verify } from './verify';
+import { countStats, GroundTruth, PaymentRow, ReceiptRow, ReferralRow, LedgerSweep, SimulatorLedger, Stats, Verdict, verify } from './verify';
 
 export interface Profile {
   name: string;
@@ -25,11 +25,13 @@ export interface Profile {
   /** how long Redis and Postgres stay down */
   downS: number;
   seed: number;
+  /** LEDGER_PULL_INTERVAL_S: the ledger sweep settles the payments whose answer and callback were both lost */
+  ledgerPullIntervalS: number;
 }
 
 export const PROFILES: Record<'fast' | 'soak', Profile> = {
-  fast: { name: 'fast', payments: 500, ratePerS: 10, expiryS: 45, cycles: 1, downS: 5, seed: 8 },
-  soak: { name: 'soak', payments: 2000, ratePerS: 10, expiryS: 60, cycles: 3, downS: 8, seed: 88 },
+  fast: { name: 'fast', payments: 500, ratePerS: 10, expiryS: 45, cycles: 1, downS: 5, seed: 8, ledgerPullIntervalS: 60 },
+  soak: { name: 'soak', payments: 2000, ratePerS: 10, expiryS: 60, cycles: 3, downS: 8, seed: 88, ledgerPullIntervalS: 60 },
 };
 
 /** A request that needs a server which is down must answer 503 within this. */
@@ -143,6 +145,9 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       RECONCILE_INTERVAL_S: '1',
       RECONCILE_QUERIES_PER_S: '50',
       PAYMENT_EXPIRY_S: String(profile.expiryS),
+      // The ledger sweep on its shortest interval (its scheduler must outlive every Redis restart).
+      MPESA_LEDGER_PULL: 'true',
+      LEDGER_PULL_INTERVAL_S: String(profile.ledgerPullIntervalS),
       // Limits on, but far above the load: the Redis-backed throttle runs, and must let reads
       // through while Redis is down.
       RATE_LIMIT_PER_MINUTE: '1000000',
@@ -390,12 +395,31 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       await sleep(pastExpiry);
     }
 
+    // The ledger sweep must have read every payment M-Pesa completed: wait for a sweep whose window
+    // ends after the last one (a sweep runs every LEDGER_PULL_INTERVAL_S; a few intervals at most).
+    const ledgerEnd = Math.max(0, ...((await call<SimulatorLedger>(api1Url, 'GET', '/simulator/ledger', { key: null, timeoutMs: 30_000 })).body?.entries ?? []).map((e) => Date.parse(e.completedAt)));
+    const ledgerDeadline = Date.now() + 3 * profile.ledgerPullIntervalS * 1000;
+    for (;;) {
+      const [{ swept }] = await sql<{ swept: Date | null }>(`SELECT max(window_to) AS swept FROM ledger_pull_runs WHERE outcome IN ('rows', 'no-data')`);
+      if (swept && new Date(swept).getTime() > ledgerEnd) break;
+      if (Date.now() > ledgerDeadline) {
+        log(`gave up waiting for the ledger sweep: swept until ${swept ? new Date(swept).toISOString() : 'never'}, the ledger's last payment at ${new Date(ledgerEnd).toISOString()}`);
+        break;
+      }
+      if (Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        log(`waiting for a ledger sweep past ${new Date(ledgerEnd).toISOString()} (swept until ${swept ? new Date(swept).toISOString() : 'never'})`);
+      }
+      await sleep(1000);
+    }
+
     // ---- verify ----
     const payments = (
       await sql<PaymentRow & { ageS: string }>(
         `SELECT id, referral_id AS "referralId", phone_number AS "phoneNumber", amount, status, stk_request_id AS "stkRequestId", account_reference AS "accountReference",
                 mpesa_transaction_id AS "mpesaTransactionId", error_message AS "errorMessage", created_at AS "createdAt",
-                extract(epoch FROM now() - created_at) AS "ageS"
+                extract(epoch FROM now() - created_at) AS "ageS",
+                EXISTS (SELECT 1 FROM payment_events e WHERE e.payment_id = payments.id AND e.type IN ('receipt-attached', 'status-corrected') AND e.detail->>'via' = 'ledger-pull') AS "settledByLedger"
            FROM payments`,
       )
     ).map((p) => ({ ...p, ageS: Number(p.ageS) }));
@@ -405,7 +429,11 @@ export async function runFaults(profile: Profile, options: { command: string; lo
          FROM referrals r`,
     );
     const truth = (await call<GroundTruth>(api1Url, 'GET', '/simulator/transactions', { key: null, timeoutMs: 30_000 })).body;
-    const receipts = await sql<ReceiptRow>(`SELECT receipt, state, payment_id AS "paymentId" FROM receipts`);
+    const receipts = await sql<ReceiptRow>(`SELECT receipt, state, payment_id AS "paymentId", source FROM receipts`);
+    const ledger = {
+      entries: (await call<SimulatorLedger>(api1Url, 'GET', '/simulator/ledger', { key: null, timeoutMs: 30_000 })).body?.entries ?? [],
+      sweeps: await sql<LedgerSweep>(`SELECT window_from AS "windowFrom", window_to AS "windowTo" FROM ledger_pull_runs WHERE outcome IN ('rows', 'no-data') ORDER BY at`),
+    };
     // Entering pending-payment while such a receipt waits sends no push (the referral moves, no payment starts).
     const [{ withheld }] = await sql<{ withheld: number }>(`SELECT count(*)::int AS withheld FROM receipt_events WHERE type = 'payment-withheld'`);
     const from = new Date(started - 60_000);
@@ -420,7 +448,7 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       const inRange = payments.filter((p) => new Date(p.createdAt) >= from && new Date(p.createdAt) < to);
       stats.push({ label: `${api.spec.name} ${from.toISOString()}..${to.toISOString()}`, answered: ranged.body, counted: countStats(inRange) });
     }
-    const verdict = verify({ payments, referrals, truth, receipts, expiryS: profile.expiryS, stats });
+    const verdict = verify({ payments, referrals, truth, receipts, expiryS: profile.expiryS, stats, ledger });
     const indeterminate = await sql<{ reason: string; n: number }>(
       `SELECT detail->>'reason' AS reason, count(*)::int AS n FROM payment_events WHERE type = 'push-indeterminate' GROUP BY 1 ORDER BY 2 DESC`,
     );
@@ -489,6 +517,7 @@ export function formatReport(r: RunReport): string {
   row('push answers never coming', r.plan.answerLost);
   row('status query says cancelled though paid; callback late', r.plan.querySaysCancelled);
   row('success callback after the payment expired', r.plan.callbackAfterExpiry);
+  row('push answer and callback both lost (only the ledger knows)', r.plan.answerAndCallbackLost);
   row('referrals sharing phone and amount with another (twins)', r.plan.twins);
   row('customers declining (insufficient funds, cancel, ...)', r.plan.customerDeclines);
   row('API / worker processes', `${r.infrastructure.apiProcesses} / ${r.infrastructure.workerProcesses}`);
@@ -508,7 +537,9 @@ export function formatReport(r: RunReport): string {
   row('prompted (push accepted by the simulator)', o.prompted);
   row('expired (failed)', `${o.expired} ${JSON.stringify(o.expiredBecause)}`);
   row('pushes without an answer, by reason', JSON.stringify(r.infrastructure.indeterminatePushes));
-  row('paid but unlearnable (answer and callback both lost)', o.unlearnable);
+  row('ledger sweeps (Pull Transactions) that read the ledger', o.ledgerSwept);
+  row('completed through the ledger (of them answer and callback lost)', `${o.settledByLedger} (${o.settledByLedgerAnswerAndCallbackLost})`);
+  row('paid but unlearnable (nothing told the service, ledger unread)', o.unlearnable);
   row('callbacks sent / not accepted (server down)', `${o.callbacksSent} / ${o.callbacksNotAccepted}`);
   row('status queries answered by the simulator', o.statusQueries);
   row('paid, matched to no payment (twins): receipt unmatched', o.paidButUnmatched);

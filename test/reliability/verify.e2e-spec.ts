@@ -1,6 +1,6 @@
 // The fault run's judge (verify.ts) on hand-made rows: each money check counts what it should, so a
 // fault run that reports 0 has really looked. Pure: no servers.
-import { GroundTruth, PaymentRow, ReceiptRow, TruthTransaction, verify } from './verify';
+import { GroundTruth, LedgerSweep, LedgerTruthEntry, PaymentRow, ReceiptRow, TruthTransaction, verify } from './verify';
 
 const payment = (id: string, changes: Partial<PaymentRow> = {}): PaymentRow => ({
   id,
@@ -29,9 +29,9 @@ const paid = (id: string, changes: Partial<TruthTransaction> = {}): TruthTransac
   ...changes,
 });
 
-function judge(payments: PaymentRow[], transactions: TruthTransaction[], receipts: ReceiptRow[] = []) {
+function judge(payments: PaymentRow[], transactions: TruthTransaction[], receipts: ReceiptRow[] = [], ledger?: { entries: LedgerTruthEntry[]; sweeps: LedgerSweep[] }) {
   const truth: GroundTruth = { pushes: [], transactions };
-  return verify({ payments, referrals: [], truth, receipts, expiryS: 45, stats: [] });
+  return verify({ payments, referrals: [], truth, receipts, expiryS: 45, stats: [], ledger });
 }
 
 describe("the fault run's money checks", () => {
@@ -81,5 +81,52 @@ describe("the fault run's late-success check", () => {
     const refused = judge([payment('1', lied)], [paid('1', { scenario, callbacks: [{ httpStatus: 503 }] })]);
     expect(refused.mismatches.wrongFinalStatus).toBe(0);
     expect(refused.observed.unlearnable).toBe(1);
+  });
+});
+
+describe("the fault run's ledger checks", () => {
+  // Fault 9: the customer paid, neither the push's answer nor the callback ever came.
+  const onlyLedger = (id: string) => paid(id, { scenario: 'success+answer-and-callback-never-sent', callbacks: [] });
+  const inLedger = (id: string, completedAt = '2026-12-01T00:01:00Z'): LedgerTruthEntry => ({ receipt: `R${id}`.padEnd(10, '0'), kind: 'stk', billReference: `PAY${id}`, completedAt });
+  const sweep = (from: string, to: string): LedgerSweep => ({ windowFrom: new Date(from), windowTo: new Date(to) });
+  const byLedger: ReceiptRow = { receipt: 'R100000000', state: 'applied', paymentId: '1', source: 'ledger' };
+  const lost = { stkRequestId: null, status: 'failed' as const, mpesaTransactionId: null, errorMessage: 'Expired' };
+
+  it('expects a payment only the ledger knew of to be completed by the ledger with its receipt once a sweep read it', () => {
+    const swept = { entries: [inLedger('1')], sweeps: [sweep('2026-12-01T00:00:00Z', '2026-12-01T00:02:00Z')] };
+    const settled = judge([payment('1', { stkRequestId: null, settledByLedger: true })], [onlyLedger('1')], [byLedger], swept);
+    expect(settled.mismatches).toMatchObject({ wrongFinalStatus: 0, notSettledByLedger: 0, ledgerNotSwept: 0, receiptLost: 0 });
+    expect(settled.observed).toMatchObject({ ledgerSwept: 1, settledByLedger: 1, settledByLedgerAnswerAndCallbackLost: 1, unlearnable: 0 });
+
+    // Left expired: wrong, and its money lost.
+    const expired = judge([payment('1', lost)], [onlyLedger('1')], [], swept);
+    expect(expired.mismatches).toMatchObject({ wrongFinalStatus: 1, notSettledByLedger: 1, receiptLost: 1 });
+    // Its receipt kept for review: the money is not lost, but the ledger did not settle it.
+    const review = judge([payment('1', lost)], [onlyLedger('1')], [{ ...byLedger, state: 'review' }], swept);
+    expect(review.mismatches).toMatchObject({ wrongFinalStatus: 1, notSettledByLedger: 1, receiptLost: 0 });
+    // Completed, but not by the ledger: a receipt nobody recorded, or one the ledger only recorded.
+    expect(judge([payment('1', { stkRequestId: null })], [onlyLedger('1')], [], swept).mismatches.notSettledByLedger).toBe(1);
+    const recordedOnly = judge([payment('1', { stkRequestId: null })], [onlyLedger('1')], [byLedger], swept);
+    expect(recordedOnly.mismatches.notSettledByLedger).toBe(1);
+    expect(recordedOnly.observed.settledByLedger).toBe(0);
+  });
+
+  it('counts a payment in the ledger that no sweep window covers, and then expects nothing of the ledger', () => {
+    const gap = { entries: [inLedger('1', '2026-12-01T00:03:00Z')], sweeps: [sweep('2026-12-01T00:00:00Z', '2026-12-01T00:02:00Z'), sweep('2026-12-01T00:04:00Z', '2026-12-01T00:06:00Z')] };
+    const v = judge([payment('1', lost)], [onlyLedger('1')], [], gap);
+    expect(v.mismatches).toMatchObject({ ledgerNotSwept: 1, wrongFinalStatus: 0, notSettledByLedger: 0, receiptLost: 0 });
+    expect(v.observed).toMatchObject({ ledgerSwept: 2, unlearnable: 1 });
+    // Without any ledger sweep in the run, nothing is asked of one.
+    expect(judge([payment('1', lost)], [onlyLedger('1')]).mismatches).toMatchObject({ ledgerNotSwept: 0, wrongFinalStatus: 0, notSettledByLedger: 0 });
+  });
+
+  it('lets another unlearnable payment the ledger read be completed by it, or failed with its receipt in review', () => {
+    const swept = { entries: [inLedger('1')], sweeps: [sweep('2026-12-01T00:00:00Z', '2026-12-01T00:02:00Z')] };
+    const refused = paid('1', { callbacks: [{ httpStatus: 503 }] }); // answer lost, callback refused while Postgres was down
+    const settled = judge([payment('1', { stkRequestId: null, settledByLedger: true })], [refused], [byLedger], swept);
+    expect(settled.mismatches).toMatchObject({ wrongFinalStatus: 0, notSettledByLedger: 0 });
+    expect(settled.observed).toMatchObject({ settledByLedger: 1, settledByLedgerAnswerAndCallbackLost: 0 });
+    expect(judge([payment('1', lost)], [refused], [{ ...byLedger, state: 'review' }], swept).mismatches).toMatchObject({ wrongFinalStatus: 0, receiptLost: 0 });
+    expect(judge([payment('1', lost)], [refused], [], swept).mismatches).toMatchObject({ wrongFinalStatus: 1, receiptLost: 1 });
   });
 });

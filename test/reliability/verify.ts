@@ -13,6 +13,8 @@ export interface PaymentRow {
   accountReference: string;
   createdAt: Date;
   ageS: number;
+  /** the ledger sweep settled it: a receipt-attached or status-corrected event via `ledger-pull` */
+  settledByLedger?: boolean;
 }
 
 /** A receipt as the service's books hold it (CONTRACT.md, "Receipts"). */
@@ -20,6 +22,8 @@ export interface ReceiptRow {
   receipt: string;
   state: string;
   paymentId: string | null;
+  /** who recorded it first: `callback`, `ledger` (the ledger sweep), ... */
+  source?: string;
 }
 
 /** Receipt states that put the money in front of an admin. */
@@ -56,6 +60,25 @@ export interface GroundTruth {
   transactions: TruthTransaction[];
 }
 
+/** One payment in M-Pesa's ledger as the simulator holds it (GET /simulator/ledger). */
+export interface LedgerTruthEntry {
+  receipt: string;
+  kind: 'stk' | 'manual' | 'reversal';
+  billReference: string;
+  /** ISO time M-Pesa completed it: what a Pull window is compared with */
+  completedAt: string;
+}
+
+export interface SimulatorLedger {
+  entries: LedgerTruthEntry[];
+}
+
+/** A ledger sweep that read M-Pesa's ledger (ledger_pull_runs with outcome rows or no-data). */
+export interface LedgerSweep {
+  windowFrom: Date;
+  windowTo: Date;
+}
+
 export type Stats = Record<'total' | 'pending' | 'completed' | 'failed' | 'totalAmount' | 'pendingAmount' | 'failedAmount' | 'successRate', number>;
 
 
@@ -86,6 +109,16 @@ export interface Verdict {
     receiptOnTwoPayments: number;
     /** a completed payment holding the receipt of another payment's push: a referral paid by another referral's money */
     paidByAnotherReferralsMoney: number;
+    /**
+     * a payment in M-Pesa's ledger that no ledger sweep read: no sweep's window covers the moment
+     * M-Pesa completed it (the sweeps stopped, or left a gap between windows)
+     */
+    ledgerNotSwept: number;
+    /**
+     * paid, with neither the push's answer nor the callback ever sent (fault 9: only M-Pesa's ledger
+     * knows), and read by a sweep, but not completed with the simulator's receipt recorded by the ledger
+     */
+    notSettledByLedger: number;
   };
   observed: {
     completed: number;
@@ -114,6 +147,12 @@ export interface Verdict {
     receiptsToReview: Record<string, number>;
     /** paid prompts whose success callback the service accepted, matched to no payment (twins): listed for review */
     paidButUnmatched: number;
+    /** ledger sweeps that read M-Pesa's ledger */
+    ledgerSwept: number;
+    /** completed payments the ledger sweep settled (by its receipt's account reference) */
+    settledByLedger: number;
+    /** of those, payments whose push answer and callback were both lost (fault 9) */
+    settledByLedgerAnswerAndCallbackLost: number;
   };
   /** a few examples per mismatch kind, for the log */
   examples: Record<string, unknown[]>;
@@ -126,6 +165,8 @@ export function verify(input: {
   receipts: ReceiptRow[];
   expiryS: number;
   stats: { label: string; answered: Stats; counted: Stats }[];
+  /** M-Pesa's ledger and the service's sweeps of it; absent: no ledger sweep ran, nothing is expected of one */
+  ledger?: { entries: LedgerTruthEntry[]; sweeps: LedgerSweep[] };
 }): Verdict {
   const { payments, referrals, truth, receipts, expiryS } = input;
   const examples: Record<string, unknown[]> = {};
@@ -146,6 +187,8 @@ export function verify(input: {
       receiptLost: 0,
       receiptOnTwoPayments: 0,
       paidByAnotherReferralsMoney: 0,
+      ledgerNotSwept: 0,
+      notSettledByLedger: 0,
     },
     observed: {
       completed: 0,
@@ -163,6 +206,9 @@ export function verify(input: {
       statusQueries: truth.transactions.reduce((n, t) => n + t.queryCount, 0),
       receiptsToReview: {},
       paidButUnmatched: 0,
+      ledgerSwept: input.ledger?.sweeps.length ?? 0,
+      settledByLedger: 0,
+      settledByLedgerAnswerAndCallbackLost: 0,
     },
     examples,
   };
@@ -171,6 +217,28 @@ export function verify(input: {
   for (const t of truth.transactions) byReference.set(t.accountReference, [...(byReference.get(t.accountReference) ?? []), t]);
   const toReview = new Map(receipts.filter((r) => RECEIPT_STATES_TO_REVIEW.includes(r.state)).map((r) => [r.receipt, r]));
   for (const r of toReview.values()) v.observed.receiptsToReview[r.state] = (v.observed.receiptsToReview[r.state] ?? 0) + 1;
+  const receiptRows = new Map(receipts.map((r) => [r.receipt, r]));
+
+  // M-Pesa's ledger: a payment in it is read by a sweep whose window covers its completion.
+  const sweeps = input.ledger?.sweeps ?? [];
+  const ledgerEntries = new Map((input.ledger?.entries ?? []).map((e) => [e.receipt, e]));
+  const sweptAt = (completedAt: string) => {
+    const at = Date.parse(completedAt);
+    return sweeps.some((s) => new Date(s.windowFrom).getTime() <= at && at <= new Date(s.windowTo).getTime());
+  };
+  for (const e of ledgerEntries.values()) {
+    if (e.kind === 'reversal' || sweptAt(e.completedAt)) continue;
+    v.mismatches.ledgerNotSwept++;
+    note('ledgerNotSwept', { receipt: e.receipt, billReference: e.billReference, completedAt: e.completedAt, sweeps: sweeps.length });
+  }
+  /** The ledger sweep read this paid transaction: its receipt must end on its payment (or listed for review). */
+  const readByLedger = (t: TruthTransaction) => {
+    const entry = t.mpesaReceiptNumber ? ledgerEntries.get(t.mpesaReceiptNumber) : undefined;
+    return t.status === 'completed' && entry !== undefined && sweptAt(entry.completedAt);
+  };
+  const onlyLedgerKnows = (t: TruthTransaction) => t.scenario?.includes('answer-and-callback-never-sent') ?? false;
+  /** What a payment nothing else told about ends as once the ledger read it: completed, unless the rules sent its receipt to review. */
+  const byLedger = (t: TruthTransaction): 'completed' | 'failed' => (onlyLedgerKnows(t) || !toReview.has(t.mpesaReceiptNumber as string) ? 'completed' : 'failed');
 
   for (const p of payments) {
     v.observed[p.status]++;
@@ -210,8 +278,9 @@ export function verify(input: {
         // The status query lies (1032 for a paid prompt): only the success callback tells the truth,
         // and one refused (Postgres down; Daraja never retries) leaves nothing that could.
         if (tx.status === 'completed' && tx.scenario?.includes('query-says-cancelled') && !tx.callbacks.some((c) => c.httpStatus === 200)) {
-          expected = 'failed';
-          v.observed.unlearnable++;
+          // Unless the ledger sweep read it: M-Pesa's ledger has the money under this AccountReference.
+          expected = readByLedger(tx) ? byLedger(tx) : 'failed';
+          if (!readByLedger(tx)) v.observed.unlearnable++;
         }
       } else if (p.stkRequestId === null) {
         // The service never learnt the CheckoutRequestID. A success callback it accepted must have
@@ -222,7 +291,11 @@ export function verify(input: {
         const leftUnmatched = successCallbackAccepted && tx.mpesaReceiptNumber !== null && toReview.get(tx.mpesaReceiptNumber)?.state === 'unmatched';
         expected = successCallbackAccepted && !leftUnmatched ? 'completed' : 'failed';
         if (leftUnmatched) v.observed.paidButUnmatched++;
-        if (!successCallbackAccepted && tx.status === 'completed') v.observed.unlearnable++;
+        // No callback told it either: M-Pesa's ledger can, by the payment's AccountReference.
+        if (!successCallbackAccepted && tx.status === 'completed') {
+          if (readByLedger(tx)) expected = byLedger(tx);
+          else v.observed.unlearnable++;
+        }
       } else {
         v.mismatches.wrongFinalStatus++;
         note('wrongFinalStatus', { id: p.id, why: 'stkRequestId is not the accepted push', stkRequestId: p.stkRequestId, truth: tx.checkoutRequestId });
@@ -237,6 +310,16 @@ export function verify(input: {
       v.mismatches.wrongReceipt++;
       note('wrongReceipt', { id: p.id, receipt: p.mpesaTransactionId, truth: tx.mpesaReceiptNumber });
     }
+    const byTheLedger = p.status === 'completed' && p.settledByLedger === true && p.mpesaTransactionId !== null && receiptRows.get(p.mpesaTransactionId)?.source === 'ledger';
+    if (byTheLedger) v.observed.settledByLedger++;
+    if (tx && onlyLedgerKnows(tx) && readByLedger(tx)) {
+      // Fault 9: nothing but the ledger could tell; it must have, with the right receipt.
+      if (byTheLedger && p.mpesaTransactionId === tx.mpesaReceiptNumber) v.observed.settledByLedgerAnswerAndCallbackLost++;
+      else {
+        v.mismatches.notSettledByLedger++;
+        note('notSettledByLedger', { id: p.id, status: p.status, receipt: p.mpesaTransactionId, truth: tx.mpesaReceiptNumber, source: p.mpesaTransactionId ? (receiptRows.get(p.mpesaTransactionId)?.source ?? null) : null });
+      }
+    }
   }
 
   // Every shilling the service was told about: on exactly one payment, that payment's own, or listed for review.
@@ -244,7 +327,8 @@ export function verify(input: {
   for (const p of payments) if (p.mpesaTransactionId) holders.set(p.mpesaTransactionId, [...(holders.get(p.mpesaTransactionId) ?? []), p]);
   const byReceipt = new Map(truth.transactions.filter((t) => t.mpesaReceiptNumber).map((t) => [t.mpesaReceiptNumber as string, t]));
   for (const t of truth.transactions) {
-    if (t.status !== 'completed' || !t.mpesaReceiptNumber || !t.callbacks.some((c) => c.httpStatus === 200)) continue;
+    // The service was told: by a success callback it accepted, or by a ledger sweep that read it.
+    if (t.status !== 'completed' || !t.mpesaReceiptNumber || !(t.callbacks.some((c) => c.httpStatus === 200) || readByLedger(t))) continue;
     const on = holders.get(t.mpesaReceiptNumber) ?? [];
     if (on.length > 1) {
       v.mismatches.receiptOnTwoPayments++;

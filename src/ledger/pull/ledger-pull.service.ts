@@ -8,7 +8,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DataSource, TypeORMError } from 'typeorm';
 import { DomainError } from '../../common/domain-error';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
@@ -156,14 +156,22 @@ export class LedgerPullService {
         this.logger.log({ receipt, paymentId: byRef.id }, 'Ledger sweep: a receipt settled its payment by account reference');
         return line('matched', 'by its account reference: the receipt now pays this payment', after ?? byRef);
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        const rule = (error.details.rule as string | undefined) ?? error.code;
+        // Postgres away or a query failing: the sweep fails and the next one reads the window again.
+        if (!(error instanceof DomainError) && isDatabaseError(error)) throw error;
+        // Anything else is a refusal to settle, the rules' (a DomainError) or one from deeper in the
+        // settlement (the status table refusing the correction the rules decided, say): the money
+        // goes in front of an admin naming the payment, and the rows after it are still settled and
+        // the run recorded. Thrown on, one such row would fail every sweep whose window holds it.
+        const domain = error instanceof DomainError;
+        const rule = domain ? ((error.details.rule as string | undefined) ?? error.code) : 'settlement-refused';
+        const message = domain ? error.message : `settling it failed (${(error as Error).message}); attach the receipt by hand`;
+        if (!domain) this.logger.error({ receipt, paymentId: byRef.id, error: (error as Error).message }, 'Ledger sweep: settling the payment its account reference names failed; the receipt is kept for review');
         await this.dataSource.transaction(async (manager) => {
-          await manager.query(`UPDATE receipts SET state = 'review', payment_id = $2, referral_id = $3, reason = left($4, 500), updated_at = now() WHERE receipt = $1 AND state = 'unmatched'`, [receipt, byRef.id, byRef.referral_id, error.message]);
-          await recordReceiptEvent(manager, { receipt, type: 'state-changed', fromState: 'unmatched', toState: 'review', source: 'ledger', detail: { paymentId: byRef.id, rule, note: error.message } });
+          await manager.query(`UPDATE receipts SET state = 'review', payment_id = $2, referral_id = $3, reason = left($4, 500), updated_at = now() WHERE receipt = $1 AND state = 'unmatched'`, [receipt, byRef.id, byRef.referral_id, message]);
+          await recordReceiptEvent(manager, { receipt, type: 'state-changed', fromState: 'unmatched', toState: 'review', source: 'ledger', detail: { paymentId: byRef.id, rule, note: message } });
         });
-        this.logger.warn({ receipt, paymentId: byRef.id, rule, phone: phone ? maskPhoneNumber(phone) : null }, 'Ledger sweep: the evidence rules refuse the receipt its payment; kept for review');
-        return line(rule === 'amount-mismatch' ? 'amountDiffers' : 'missingInOurs', `its account reference names this payment, but: ${error.message} (receipt review)`, byRef);
+        if (domain) this.logger.warn({ receipt, paymentId: byRef.id, rule, phone: phone ? maskPhoneNumber(phone) : null }, 'Ledger sweep: the evidence rules refuse the receipt its payment; kept for review');
+        return line(rule === 'amount-mismatch' ? 'amountDiffers' : 'missingInOurs', `its account reference names this payment, but: ${message} (receipt review)`, byRef);
       }
     }
     await this.record(receipt, mpesa.amount, phone, row.paidAt, 'unmatched', null, 'in M-Pesa\'s ledger; no payment of ours holds it or has its account reference');
@@ -227,6 +235,14 @@ export class LedgerPullService {
       [from, to, outcome, extra.rows ?? 0, extra.pages ?? 0, extra.complete ?? null, extra.reportId ?? null, extra.note ?? null],
     );
   }
+}
+
+/**
+ * A failed query or a lost connection (TypeORM's errors: QueryFailedError, a query runner released
+ * by a restart; a driver or socket error with a code), not a refusal.
+ */
+function isDatabaseError(error: unknown): boolean {
+  return error instanceof TypeORMError || typeof (error as { code?: unknown } | null)?.code === 'string';
 }
 
 function ours(p: PaymentFacts): OursSide {
