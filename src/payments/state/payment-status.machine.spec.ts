@@ -9,7 +9,7 @@ const ALLOWED: Record<string, PaymentEventSource[]> = {
   'pending>failed': ['worker', 'callback', 'reconciliation', 'admin'],
   'completed>completed': ['admin'],
   'completed>failed': ['admin'],
-  'failed>completed': ['callback', 'admin'],
+  'failed>completed': ['callback', 'reconciliation', 'admin'],
   'failed>failed': ['admin'],
 };
 

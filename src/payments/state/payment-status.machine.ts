@@ -15,8 +15,12 @@ export const PAYMENT_STATUS_TRANSITIONS: Readonly<Record<PaymentStatus, Readonly
     failed: ['admin'],
   },
   failed: {
-    /** a success callback with a receipt beats a failure from weaker evidence; or an admin */
-    completed: ['callback', 'admin'],
+    /**
+     * a receipt beats a failure from weaker evidence (expiry, a status query): a success callback's,
+     * or one M-Pesa's own ledger holds (the ledger sweep, source reconciliation; a status query never
+     * reaches a final payment: only pending ones are leased for a query); or an admin
+     */
+    completed: ['callback', 'reconciliation', 'admin'],
     failed: ['admin'],
   },
 };
