@@ -148,6 +148,8 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       // The ledger sweep on its shortest interval (its scheduler must outlive every Redis restart).
       MPESA_LEDGER_PULL: 'true',
       LEDGER_PULL_INTERVAL_S: String(profile.ledgerPullIntervalS),
+      // A Transaction Status Result lost (posted while Postgres was down: Daraja never retries) is asked for again within the run.
+      LEDGER_RESULT_WAIT_S: '15',
       // Limits on, but far above the load: the Redis-backed throttle runs, and must let reads
       // through while Redis is down.
       RATE_LIMIT_PER_MINUTE: '1000000',
@@ -394,6 +396,26 @@ export async function runFaults(profile: Profile, options: { command: string; lo
       log(`waiting ${Math.ceil(pastExpiry / 1000)} s more, until the last payment is past its expiry`);
       await sleep(pastExpiry);
     }
+
+    // Late money waits for Transaction Status before it corrects a payment (or completes one matched
+    // by phone and amount): wait until no verification is open, and its callbacks are judged again.
+    const verifyDeadline = Date.now() + 60_000;
+    for (let quiet = 0; quiet < 2; ) {
+      const [{ open }] = await sql<{ open: number }>(
+        `SELECT (SELECT count(*) FROM ledger_requests WHERE purpose = 'verify' AND state IN ('queued', 'sending', 'sent'))::int
+              + (SELECT count(*) FROM mpesa_results WHERE state = 'received')::int AS open`,
+      );
+      quiet = open === 0 ? quiet + 1 : 0;
+      if (Date.now() > verifyDeadline) {
+        log(`gave up waiting for Transaction Status: ${open} verification(s) or Result(s) still open`);
+        break;
+      }
+      await sleep(1000);
+    }
+    const verifications = await sql<{ status: string; n: number }>(
+      `SELECT coalesce(verification->>'status', 'none') AS status, count(*)::int AS n FROM receipts WHERE verification IS NOT NULL GROUP BY 1 ORDER BY 1`,
+    );
+    log(`receipts verified by Transaction Status: ${verifications.map((v) => `${v.n} ${v.status}`).join(', ') || 'none'}`);
 
     // The ledger sweep must have read every payment M-Pesa completed: wait for a sweep whose window
     // ends after the last one (a sweep runs every LEDGER_PULL_INTERVAL_S; a few intervals at most).
