@@ -97,6 +97,31 @@ describe('the ledger sweep', () => {
     expect(await count(`SELECT count(*)::int AS n FROM reconciliation_reports WHERE source = 'ledger-pull'`)).toBe(reportsBefore + 1);
   });
 
+  it('settles by its account reference a receipt a callback left unmatched (no payment could be determined from it)', async () => {
+    const flow = paymentFlow(t);
+    const referralId = await flow.referralInPendingPayment('254700100502');
+    const started = await http.post(`/api/referrals/${referralId}/payments`, {});
+    const paymentId = started.body.id as string;
+    const stk = await waitFor(async () => {
+      const entries = (await simulator('GET', '/ledger')).body.entries as { kind: string; receipt: string; billReference: string; amount: number }[];
+      return entries.find((e) => e.kind === 'stk' && e.billReference === started.body.accountReference);
+    }, "the STK payment in M-Pesa's ledger");
+    // As a callback under a CheckoutRequestID that two pushes could have sent leaves it: unmatched, on no payment.
+    await t.dataSource.query(
+      `INSERT INTO receipts (receipt, amount, phone_number, checkout_request_id, source, state, reason) VALUES ($1, $2, '254700100502', 'ws_CO_TWINS', 'callback', 'unmatched', 'confirmed by Daraja, but 2 pushes of this phone and amount could have sent it: no guess is made')`,
+      [stk.receipt, stk.amount],
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    const swept = await sweeper.sweep();
+    expect(swept).toMatchObject({ kind: 'swept' });
+    const paid = (await http.get(`/api/payments/${paymentId}`).expect(200)).body;
+    expect(paid).toMatchObject({ status: 'completed', mpesaTransactionId: stk.receipt });
+    expect(paid.events.at(-1)).toMatchObject({ type: 'receipt-attached', source: 'reconciliation', detail: expect.objectContaining({ via: 'ledger-pull' }) });
+    expect((await http.get(`/api/receipts/${stk.receipt}`, 'admin').expect(200)).body).toMatchObject({ source: 'callback', state: 'applied', paymentId });
+    const report = (await http.get(`/api/reconciliation/reports/${(swept as { reportId: string }).reportId}`, 'admin').expect(200)).body;
+    expect(report.lines.find((l: { receipt: string }) => l.receipt === stk.receipt)).toMatchObject({ kind: 'matched', paymentId });
+  });
+
   it('warns and counts when Pull has answered 1001 for a whole day while payments completed', async () => {
     // History: a day and more of "nothing found" runs (the earlier ones, moved back in time).
     await t.dataSource.query(`UPDATE ledger_pull_runs SET outcome = 'no-data', at = now() - interval '30 hours'`);

@@ -132,6 +132,10 @@ export class LedgerPullService {
     const [known]: { state: string; payment_id: string | null; amount: number }[] = await this.dataSource.query('SELECT state, payment_id, amount FROM receipts WHERE receipt = $1', [receipt]);
     const [holder]: PaymentFacts[] = await this.dataSource.query('SELECT * FROM payments WHERE mpesa_transaction_id = $1', [receipt]);
     if (known) {
+      // Money a callback told of that no payment could be determined for (twins sharing one callback,
+      // a match still waiting for Transaction Status): M-Pesa's own row names the payment exactly.
+      const byRef = known.state === 'unmatched' && !holder && known.payment_id === null && known.amount === mpesa.amount ? await this.paymentByReference(row) : null;
+      if (byRef) return this.settleByReference(receipt, byRef, phone(row), line);
       const kind: LineKind = holder ? (holder.amount === mpesa.amount ? 'matched' : 'amountDiffers') : known.state === 'applied' ? 'matched' : 'missingInOurs';
       return line(kind, `seen before (receipt ${known.state}): nothing changes`, holder ?? null);
     }
@@ -139,44 +143,55 @@ export class LedgerPullService {
       this.logger.warn({ receipt, amount: row.amount }, 'Ledger sweep: a row without a whole-shilling amount is not recorded; check it by hand');
       return line('ignored', `amount ${row.amount ?? 'unreadable'} is not whole shillings: not recorded, check by hand`);
     }
-    const phone = row.msisdn ? normalizePhoneNumber(String(row.msisdn)) : null;
+    const payer = phone(row);
     if (holder) {
       const same = holder.amount === mpesa.amount;
-      await this.record(receipt, mpesa.amount, phone, row.paidAt, same ? 'applied' : 'review', holder, same ? null : `Amount mismatch: M-Pesa's ledger has KES ${mpesa.amount}, the payment is for KES ${holder.amount}`);
+      await this.record(receipt, mpesa.amount, payer, row.paidAt, same ? 'applied' : 'review', holder, same ? null : `Amount mismatch: M-Pesa's ledger has KES ${mpesa.amount}, the payment is for KES ${holder.amount}`);
       return line(same ? 'matched' : 'amountDiffers', same ? 'on the payment that holds it' : 'the payment holding it has another amount (receipt review)', holder);
     }
-    const [byRef]: PaymentFacts[] = row.billReference ? await this.dataSource.query('SELECT * FROM payments WHERE account_reference = $1', [row.billReference.trim().toUpperCase()]) : [];
+    const byRef = await this.paymentByReference(row);
     if (byRef) {
-      if (!(await this.record(receipt, mpesa.amount, phone, row.paidAt, 'unmatched', null, 'ledger row: settling by its account reference'))) {
+      if (!(await this.record(receipt, mpesa.amount, payer, row.paidAt, 'unmatched', null, 'ledger row: settling by its account reference'))) {
         return line('matched', 'recorded meanwhile by another path: nothing changes', byRef);
       }
-      try {
-        await this.receipts.attachFromLedger(receipt, byRef.id, `ledger row with account reference ${byRef.account_reference}`);
-        const [after]: PaymentFacts[] = await this.dataSource.query('SELECT * FROM payments WHERE id = $1', [byRef.id]);
-        this.logger.log({ receipt, paymentId: byRef.id }, 'Ledger sweep: a receipt settled its payment by account reference');
-        return line('matched', 'by its account reference: the receipt now pays this payment', after ?? byRef);
-      } catch (error) {
-        // Postgres away or a query failing: the sweep fails and the next one reads the window again.
-        if (!(error instanceof DomainError) && isDatabaseError(error)) throw error;
-        // Anything else is a refusal to settle, the rules' (a DomainError) or one from deeper in the
-        // settlement (the status table refusing the correction the rules decided, say): the money
-        // goes in front of an admin naming the payment, and the rows after it are still settled and
-        // the run recorded. Thrown on, one such row would fail every sweep whose window holds it.
-        const domain = error instanceof DomainError;
-        const rule = domain ? ((error.details.rule as string | undefined) ?? error.code) : 'settlement-refused';
-        const message = domain ? error.message : `settling it failed (${(error as Error).message}); attach the receipt by hand`;
-        if (!domain) this.logger.error({ receipt, paymentId: byRef.id, error: (error as Error).message }, 'Ledger sweep: settling the payment its account reference names failed; the receipt is kept for review');
-        await this.dataSource.transaction(async (manager) => {
-          await manager.query(`UPDATE receipts SET state = 'review', payment_id = $2, referral_id = $3, reason = left($4, 500), updated_at = now() WHERE receipt = $1 AND state = 'unmatched'`, [receipt, byRef.id, byRef.referral_id, message]);
-          await recordReceiptEvent(manager, { receipt, type: 'state-changed', fromState: 'unmatched', toState: 'review', source: 'ledger', detail: { paymentId: byRef.id, rule, note: message } });
-        });
-        if (domain) this.logger.warn({ receipt, paymentId: byRef.id, rule, phone: phone ? maskPhoneNumber(phone) : null }, 'Ledger sweep: the evidence rules refuse the receipt its payment; kept for review');
-        return line(rule === 'amount-mismatch' ? 'amountDiffers' : 'missingInOurs', `its account reference names this payment, but: ${message} (receipt review)`, byRef);
-      }
+      return this.settleByReference(receipt, byRef, payer, line);
     }
-    await this.record(receipt, mpesa.amount, phone, row.paidAt, 'unmatched', null, 'in M-Pesa\'s ledger; no payment of ours holds it or has its account reference');
-    this.logger.warn({ receipt, amount: mpesa.amount, phone: phone ? maskPhoneNumber(phone) : mpesa.otherParty, billReference: row.billReference }, 'Ledger sweep: money no payment holds (receipt unmatched)');
+    await this.record(receipt, mpesa.amount, payer, row.paidAt, 'unmatched', null, 'in M-Pesa\'s ledger; no payment of ours holds it or has its account reference');
+    this.logger.warn({ receipt, amount: mpesa.amount, phone: payer ? maskPhoneNumber(payer) : mpesa.otherParty, billReference: row.billReference }, 'Ledger sweep: money no payment holds (receipt unmatched)');
     return line('missingInOurs', 'no payment holds it or has its account reference (receipt unmatched)');
+  }
+
+  private async paymentByReference(row: PullRow): Promise<PaymentFacts | null> {
+    if (!row.billReference) return null;
+    const [byRef]: PaymentFacts[] = await this.dataSource.query('SELECT * FROM payments WHERE account_reference = $1', [row.billReference.trim().toUpperCase()]);
+    return byRef ?? null;
+  }
+
+  /** An unmatched receipt whose ledger row names a payment by its account reference: it pays that payment by the evidence rules, or goes to review naming it. */
+  private async settleByReference(receipt: string, byRef: PaymentFacts, phone: string | null, line: (kind: LineKind, note: string, payment?: PaymentFacts | null) => ReportLine): Promise<ReportLine> {
+    try {
+      await this.receipts.attachFromLedger(receipt, byRef.id, `ledger row with account reference ${byRef.account_reference}`);
+      const [after]: PaymentFacts[] = await this.dataSource.query('SELECT * FROM payments WHERE id = $1', [byRef.id]);
+      this.logger.log({ receipt, paymentId: byRef.id }, 'Ledger sweep: a receipt settled its payment by account reference');
+      return line('matched', 'by its account reference: the receipt now pays this payment', after ?? byRef);
+    } catch (error) {
+      // Postgres away or a query failing: the sweep fails and the next one reads the window again.
+      if (!(error instanceof DomainError) && isDatabaseError(error)) throw error;
+      // Anything else is a refusal to settle, the rules' (a DomainError) or one from deeper in the
+      // settlement (the status table refusing the correction the rules decided, say): the money
+      // goes in front of an admin naming the payment, and the rows after it are still settled and
+      // the run recorded. Thrown on, one such row would fail every sweep whose window holds it.
+      const domain = error instanceof DomainError;
+      const rule = domain ? ((error.details.rule as string | undefined) ?? error.code) : 'settlement-refused';
+      const message = domain ? error.message : `settling it failed (${(error as Error).message}); attach the receipt by hand`;
+      if (!domain) this.logger.error({ receipt, paymentId: byRef.id, error: (error as Error).message }, 'Ledger sweep: settling the payment its account reference names failed; the receipt is kept for review');
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query(`UPDATE receipts SET state = 'review', payment_id = $2, referral_id = $3, reason = left($4, 500), updated_at = now() WHERE receipt = $1 AND state = 'unmatched'`, [receipt, byRef.id, byRef.referral_id, message]);
+        await recordReceiptEvent(manager, { receipt, type: 'state-changed', fromState: 'unmatched', toState: 'review', source: 'ledger', detail: { paymentId: byRef.id, rule, note: message } });
+      });
+      if (domain) this.logger.warn({ receipt, paymentId: byRef.id, rule, phone: phone ? maskPhoneNumber(phone) : null }, 'Ledger sweep: the evidence rules refuse the receipt its payment; kept for review');
+      return line(rule === 'amount-mismatch' ? 'amountDiffers' : 'missingInOurs', `its account reference names this payment, but: ${message} (receipt review)`, byRef);
+    }
   }
 
   /** Inserts the receipt unless any path recorded it meanwhile; false when it was there. */
@@ -254,4 +269,9 @@ function ours(p: PaymentFacts): OursSide {
     accountReference: p.account_reference,
     completedAt: p.completed_at ? new Date(p.completed_at).toISOString() : null,
   };
+}
+
+/** The paying MSISDN of a ledger row, normalised (2547…), or null. */
+function phone(row: PullRow): string | null {
+  return row.msisdn ? normalizePhoneNumber(String(row.msisdn)) : null;
 }
