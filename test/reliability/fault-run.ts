@@ -403,7 +403,9 @@ export async function runFaults(profile: Profile, options: { command: string; lo
     for (let quiet = 0; quiet < 2; ) {
       const [{ open }] = await sql<{ open: number }>(
         `SELECT (SELECT count(*) FROM ledger_requests WHERE purpose = 'verify' AND state IN ('queued', 'sending', 'sent'))::int
-              + (SELECT count(*) FROM mpesa_results WHERE state = 'received')::int AS open`,
+              -- A Result of an ask whose acknowledgement was lost (asked again under new ids) matches no request: not waited for.
+              + (SELECT count(*) FROM mpesa_results m WHERE m.state = 'received'
+                   AND EXISTS (SELECT 1 FROM ledger_requests r WHERE r.kind = m.kind AND (r.conversation_id = m.conversation_id OR r.originator_conversation_id = m.originator_conversation_id)))::int AS open`,
       );
       quiet = open === 0 ? quiet + 1 : 0;
       if (Date.now() > verifyDeadline) {
