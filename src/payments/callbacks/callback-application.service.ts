@@ -30,6 +30,7 @@ import { PaymentSettlementService } from '../payment-settlement.service';
 import { describeFailure } from '../result-description';
 import type { ReceiptVerdict } from '../receipts/receipt-recording';
 import { CallbackStore } from '../state/callback-store';
+import { learnCheckoutRequestId, queryNow } from '../state/payment-evidence-writes';
 import { CallbackBatch, CallbackClosure } from './callback-batch';
 import { CallbackState, MpesaCallback } from './mpesa-callback.entity';
 import { AfterCommitBus } from '../../events/after-commit.bus';
@@ -132,7 +133,7 @@ export class CallbackApplicationService implements OnModuleInit {
           }
           payment = await manager.findOneOrFail(Payment, { where: { id: verdict.paymentId }, lock: { mode: 'pessimistic_write' } });
           matchedBy = 'phone-and-amount';
-          await manager.update(Payment, { id: payment.id }, { stkRequestId: parsed.checkoutRequestId, merchantRequestId: parsed.merchantRequestId });
+          await learnCheckoutRequestId(manager, payment.id, parsed.checkoutRequestId, parsed.merchantRequestId);
           await recordPaymentEvent(manager, {
             paymentId: payment.id,
             type: 'callback-matched',
@@ -435,7 +436,7 @@ export class CallbackApplicationService implements OnModuleInit {
       case 'doubt':
         // Not applied: the status query (which cannot be forged) settles the payment instead.
         // Rare, so written at once, which keeps its history row ahead of any later settlement.
-        await manager.update(Payment, { id: payment.id }, { nextQueryAt: new Date() });
+        await queryNow(manager, payment.id);
         await recordPaymentEvent(manager, { paymentId: payment.id, type: 'callback-doubtful', source: 'callback', detail: { ...evidence, doubt: decision.doubt } });
         return batch.close(callback, 'review', payment.id, decision.doubt, { receipt: receipt('review', decision.doubt) });
       case 'complete':

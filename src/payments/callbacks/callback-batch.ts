@@ -13,6 +13,7 @@ import { recordReceiptEvent } from '../receipts/receipt-rules';
 import type { ReceiptState, ReceiptVerification } from '../receipts/receipt-state';
 import type { ApplicationVerdictState } from '../state/callback-state.machine';
 import { CALLBACK_NOTE_LENGTH, type CallbackStore } from '../state/callback-store';
+import { addReceipts } from '../state/payment-evidence-writes';
 import type { MpesaCallback } from './mpesa-callback.entity';
 
 export interface CallbackClosure {
@@ -155,20 +156,10 @@ export class CallbackBatch {
     await settlement.settleManyLocked(manager, [...this.settlements.values()]);
     // Rare (a late callback), so one payment at a time; apply() writes whatever the status.
     for (const correction of this.corrections.values()) await settlement.apply(manager, correction.payment, correction.outcome, correction.options);
-    const additions = [...this.receiptAdditions.values()];
-    if (additions.length > 0) {
-      // The unique index on mpesa_transaction_id still refuses a receipt another transaction gave meanwhile.
-      await manager.query(
-        `UPDATE payments p SET mpesa_transaction_id = v.receipt, updated_at = now()
-           FROM unnest($1::uuid[], $2::varchar[]) AS v(id, receipt)
-          WHERE p.id = v.id AND p.status = 'completed' AND p.mpesa_transaction_id IS NULL`,
-        [additions.map((a) => a.payment.id), additions.map((a) => a.receipt)],
-      );
-      await recordPaymentEvents(
-        manager,
-        additions.map((a) => ({ paymentId: a.payment.id, referralId: a.payment.referralId, type: 'receipt-added', source: 'callback' as const, detail: { receipt: a.receipt, ...a.detail } })),
-      );
-    }
+    await addReceipts(
+      manager,
+      [...this.receiptAdditions.values()].map((a) => ({ paymentId: a.payment.id, referralId: a.payment.referralId, receipt: a.receipt, event: { source: 'callback', detail: a.detail } })),
+    );
     await recordPaymentEvents(manager, this.laterEvents);
     if (this.closures.length === 0) return;
     await store.closeVerdicts(

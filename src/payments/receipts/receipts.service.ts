@@ -13,10 +13,10 @@ import { ReferralsService } from '../../referrals/referrals.service';
 import type { AppConfig } from '../../config/app-config';
 import { InjectAppConfig } from '../../config/config.module';
 import { CallbackDecision, failedByEvent, judgeCallback, judgeVerification, ReferralFacts } from '../evidence';
-import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { CallbackStore } from '../state/callback-store';
+import { addReceipts } from '../state/payment-evidence-writes';
 import type { ListReceiptsQuery } from './dtos/list-receipts.query';
 import type { ResolveReceiptDto } from './dtos/resolve-receipt.dto';
 import { ReceiptEvent } from './receipt-event.entity';
@@ -182,8 +182,7 @@ export class ReceiptsService {
         });
         break;
       case 'add-receipt':
-        await manager.query(`UPDATE payments SET mpesa_transaction_id = $2, updated_at = now() WHERE id = $1 AND status = 'completed' AND mpesa_transaction_id IS NULL`, [payment.id, receipt]);
-        await recordPaymentEvent(manager, { paymentId: payment.id, referralId: payment.referralId, type: 'receipt-added', source: actor.paymentSource, actorRole: actor.role, detail: evidence });
+        await addReceipts(manager, [{ paymentId: payment.id, referralId: payment.referralId, receipt, event: { source: actor.paymentSource, actorRole: actor.role, detail: evidence } }]);
         break;
       case 'duplicate':
         break; // the payment holds it already: only the receipt row catches up
