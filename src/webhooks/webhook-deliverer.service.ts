@@ -162,12 +162,13 @@ export class WebhookDeliverer {
       };
       const lane = async () => {
         while (!held && next < rows.length) {
-          // Rows are in event order: once one is held back, so are the rest.
-          if (await this.pacer.holdDelivery(rows[next].event_created_at)) {
+          // Taken before the question, which may wait on Redis while other lanes take rows.
+          const row = rows[next++];
+          // Rows are in event order: once one is held back, so are the rest (left unattempted for the batch's next run).
+          if (await this.pacer.holdDelivery(row.event_created_at)) {
             held = true;
             break;
           }
-          const row = rows[next++];
           await this.permits.take();
           let sent: SentAttempt;
           try {
