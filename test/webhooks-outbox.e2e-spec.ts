@@ -4,6 +4,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { QueryRunner } from 'typeorm';
 import { ReferralsService } from '../src/referrals/referrals.service';
+import { HOLD_AT_MOST_MS } from '../src/webhooks/delivery-pacer';
 import { WebhookOutbox } from '../src/webhooks/webhook-outbox.service';
 import { api } from './support/http';
 import { startTestApp, TestApp } from './support/test-app';
@@ -90,6 +91,41 @@ describe('Webhook outbox', () => {
 
     await waitFor(async () => events().filter((e) => e.data.id === early).length === 2, "the early referral's change, committed last");
     expect(events().find((e) => e.data.id === early && e.data.status === 'cancelled')).toBeDefined();
+  });
+
+  it('holds deliveries back while the payment path is busy, never for longer than HOLD_AT_MOST_MS', async () => {
+    const payingId = await createReferral('Paying Patient');
+    const referralId = await createReferral('Busy Patient');
+    await waitFor(async () => referralIdsHeard().includes(referralId), "the busy referral's creation");
+    const [{ id: paymentId }] = (await t.dataSource.query(`INSERT INTO payments (referral_id, phone_number, amount) VALUES ($1, '254712130077', 10) RETURNING id`, [
+      payingId,
+    ])) as { id: string }[];
+    // The payment path busy: its history grows by about 1,000 rows a second (status queries, which make no event).
+    let busy = true;
+    const load = (async () => {
+      while (busy) {
+        await t.dataSource.query(`INSERT INTO payment_events (payment_id, type, source) SELECT $1, 'status-queried', 'worker' FROM generate_series(1, 100)`, [paymentId]);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const heardStatuses = () => events().filter((e) => e.data.id === referralId).map((e) => e.data.status);
+    try {
+      await new Promise((r) => setTimeout(r, 600)); // two fan-out samples see the load
+      await http.patch(`/api/referrals/${referralId}/status`, { status: 'cancelled' }).expect(200);
+      // Fanned out every 200 ms otherwise: held back while the load lasts.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(heardStatuses()).toEqual(['pending-admin']);
+
+      // A change that has waited HOLD_AT_MOST_MS goes, busy or not.
+      await t.dataSource.query(`UPDATE referral_status_changes SET at = at - make_interval(secs => $2) WHERE referral_id = $1 AND webhook_fanned_out_at IS NULL`, [
+        referralId,
+        HOLD_AT_MOST_MS / 1000 + 1,
+      ]);
+      await waitFor(async () => heardStatuses().includes('cancelled'), 'the change held back for HOLD_AT_MOST_MS', 10_000);
+    } finally {
+      busy = false;
+      await load;
+    }
   });
 
   it('publishes a delivery that a crash or Redis outage left without a job', async () => {

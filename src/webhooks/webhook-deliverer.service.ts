@@ -14,6 +14,7 @@ import { WebhookMetrics } from '../observability/metrics/webhook-metrics';
 import { JobProducer } from '../queues/job-producer.service';
 import { deliverWebhookOptions, JOBS, webhookRetryDelayMs } from '../queues/queue-catalogue';
 import type { WebhookAttempt } from './webhook-delivery.entity';
+import { DeliveryPacer } from './delivery-pacer';
 import { ENDPOINT_CONCURRENCY, EndpointSlots, SLOT_RENEW_MS } from './endpoint-slots';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import { WebhookOutbox, writeEvents } from './webhook-outbox.service';
@@ -53,8 +54,12 @@ class SendPermits {
   }
 }
 
-/** What a batch did; `busy`: no slot free at the endpoint, try the batch again shortly. */
-export type BatchOutcome = 'busy' | { sent: number; succeeded: number; failed: number; skipped: number };
+/**
+ * What a batch did; `busy`: no slot free at the endpoint, try the batch again shortly; `held`: it
+ * stopped before a delivery the pacer holds back while the payment path is busy (what it had sent
+ * is recorded), try again shortly.
+ */
+export type BatchOutcome = 'busy' | 'held' | { sent: number; succeeded: number; failed: number; skipped: number };
 
 /** `busy`: the endpoint has its fill of deliveries in flight; try this one again shortly. */
 export type DeliveryOutcome = 'succeeded' | 'retry' | 'failed' | 'skipped' | 'busy';
@@ -86,6 +91,7 @@ interface DeliveryRow {
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
   event_id: string;
+  event_created_at: Date;
   body: string;
 }
 
@@ -102,6 +108,7 @@ export class WebhookDeliverer {
     private readonly outbox: WebhookOutbox,
     private readonly slots: EndpointSlots,
     private readonly producer: JobProducer,
+    private readonly pacer: DeliveryPacer,
   ) {}
 
   /**
@@ -110,6 +117,14 @@ export class WebhookDeliverer {
    * run again after a crash sends again only what it had not recorded (at least once).
    */
   async deliverBatch(endpointId: string, deliveryIds: readonly string[], owner: string): Promise<BatchOutcome> {
+    // Held back whole while its oldest change is: asked of one row, before any slot or read of the batch.
+    if (await this.pacer.busy()) {
+      const [first] = (await this.dataSource.query(
+        `SELECT ev.created_at FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_id WHERE d.id = $1`,
+        [deliveryIds[0]],
+      )) as { created_at: Date }[];
+      if (first && (await this.pacer.holdDelivery(first.created_at))) return 'held';
+    }
     const taken = await this.slots.acquireMany(endpointId, owner, Math.min(ENDPOINT_CONCURRENCY, deliveryIds.length));
     if (taken === 0) return 'busy';
     const renew = setInterval(() => void this.slots.renewMany(endpointId, owner, taken), SLOT_RENEW_MS);
@@ -118,7 +133,7 @@ export class WebhookDeliverer {
     try {
       const rows = (await this.dataSource.query(
         `SELECT d.id, d.status, d.endpoint_id, e.url, e.status AS endpoint_status, e.secret, e.previous_secret,
-                e.previous_secret_expires_at, ev.id AS event_id, ev.payload::text AS body
+                e.previous_secret_expires_at, ev.id AS event_id, ev.created_at AS event_created_at, ev.payload::text AS body
            FROM webhook_deliveries d
            JOIN webhook_endpoints e ON e.id = d.endpoint_id
            JOIN webhook_events ev ON ev.id = d.event_id
@@ -134,6 +149,7 @@ export class WebhookDeliverer {
       }
 
       let next = 0;
+      let held = false;
       let succeeded = 0;
       let pending: SentAttempt[] = [];
       let recording: Promise<void> = Promise.resolve();
@@ -145,8 +161,14 @@ export class WebhookDeliverer {
         return recording;
       };
       const lane = async () => {
-        while (next < rows.length) {
+        while (!held && next < rows.length) {
+          // Taken before the question, which may wait on Redis while other lanes take rows.
           const row = rows[next++];
+          // Rows are in event order: once one is held back, so are the rest (left unattempted for the batch's next run).
+          if (await this.pacer.holdDelivery(row.event_created_at)) {
+            held = true;
+            break;
+          }
           await this.permits.take();
           let sent: SentAttempt;
           try {
@@ -161,6 +183,7 @@ export class WebhookDeliverer {
       };
       await Promise.all(Array.from({ length: Math.min(taken, rows.length) }, lane));
       await record();
+      if (held) return 'held';
       return { sent: rows.length, succeeded, failed: rows.length - succeeded, skipped };
     } finally {
       clearInterval(renew);
@@ -235,7 +258,7 @@ export class WebhookDeliverer {
   async deliver(deliveryId: string, plan: AttemptPlan): Promise<DeliveryOutcome> {
     const [row] = (await this.dataSource.query(
       `SELECT d.id, d.status, d.endpoint_id, e.url, e.status AS endpoint_status, e.secret, e.previous_secret,
-              e.previous_secret_expires_at, ev.id AS event_id, ev.payload::text AS body
+              e.previous_secret_expires_at, ev.id AS event_id, ev.created_at AS event_created_at, ev.payload::text AS body
          FROM webhook_deliveries d
          JOIN webhook_endpoints e ON e.id = d.endpoint_id
          JOIN webhook_events ev ON ev.id = d.event_id

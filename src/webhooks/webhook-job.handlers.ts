@@ -46,6 +46,11 @@ export class WebhookJobHandlers {
       await job.moveToDelayed(Date.now() + 500 + Math.floor(Math.random() * 1000), job.token);
       throw new DelayedError();
     }
+    if (outcome === 'held') {
+      // The payment path is busy: the rest of the batch waits (at most HOLD_AT_MOST_MS after its change).
+      await job.moveToDelayed(Date.now() + 1000 + Math.floor(Math.random() * 500), job.token);
+      throw new DelayedError();
+    }
     return outcome;
   }
 

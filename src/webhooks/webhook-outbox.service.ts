@@ -32,6 +32,7 @@ import { ReconciliationReport } from '../reconciliation/reconciliation-report.en
 import { reportSummary } from '../reconciliation/report';
 import { Referral } from '../referrals/referral.entity';
 import { toReferralView } from '../referrals/referral.view';
+import { DeliveryPacer } from './delivery-pacer';
 import { WebhookEndpoint } from './webhook-endpoint.entity';
 import type { WebhookEventSourceKind } from './webhook-event.entity';
 import { paymentEventTypes, receiptEventTypes, referralEventTypes, WebhookEventBody } from './webhook-events';
@@ -71,10 +72,15 @@ export class WebhookOutbox {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectAppConfig() private readonly config: AppConfig,
     private readonly producer: JobProducer,
+    private readonly pacer: DeliveryPacer,
   ) {}
 
-  /** Fans out until no unclaimed history row is left (or `maxRounds`); returns the deliveries made. */
-  async fanOut(maxRounds = 20): Promise<{ deliveries: number }> {
+  /**
+   * Fans out until no unclaimed history row is left (or `maxRounds`); returns the deliveries made.
+   * Nothing, `held`, while the payment path is busy and nothing waits longer than the pacer allows.
+   */
+  async fanOut(maxRounds = 20): Promise<{ deliveries: number; held?: true }> {
+    if ((await this.pacer.holdFanOut()).hold) return { deliveries: 0, held: true };
     let deliveries = 0;
     for (let round = 0; round < maxRounds; round++) {
       const { claimed, made } = await this.dataSource.transaction((manager) => this.fanOutRound(manager));

@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QueuesModule } from '../queues/queues.module';
 import { MetricsModule } from '../observability/metrics/metrics.module';
+import { DeliveryPacer } from './delivery-pacer';
 import { EndpointSlots } from './endpoint-slots';
 import { WebhookDeliverer } from './webhook-deliverer.service';
 import { WebhookDelivery } from './webhook-delivery.entity';
@@ -15,7 +16,7 @@ import { WebhookClock } from './webhook-signer';
 
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEndpoint, WebhookEventRow, WebhookDelivery]), QueuesModule, MetricsModule],
-  providers: [WebhookClock, WebhookEndpointsService, WebhookOutbox, WebhookDeliverer, EndpointSlots],
+  providers: [WebhookClock, WebhookEndpointsService, WebhookOutbox, WebhookDeliverer, EndpointSlots, DeliveryPacer],
   exports: [WebhookClock, WebhookEndpointsService, WebhookOutbox, WebhookDeliverer],
 })
 export class WebhooksModule {}
