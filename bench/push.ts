@@ -4,6 +4,7 @@
 // scenario 201, so no callback is ever sent), the accepted answer stored. Compared with a BullMQ
 // worker that does nothing, on the same Redis, in the same run.
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
@@ -26,6 +27,7 @@ import {
   pool,
   printTable,
   REDIS_URL,
+  Row,
   ROOT,
   round,
   runAlone,
@@ -34,6 +36,7 @@ import {
   startService,
   waitUntil,
 } from './lib/harness';
+import { peersWanted, PushPeerResult, PeerRun, runPeer, versusPeer } from './lib/peers';
 import { seedReferrals } from './lib/seed';
 
 /** The simulator never sends this phone's callback (README, "Faults"). */
@@ -52,6 +55,11 @@ export interface PushBenchResult {
   memory: PeakMemory;
   /** CPU time per push, by process, while the run lasted */
   cpu: ReturnType<typeof cpuPerItem>;
+  /** the push peer (../shared/peers/minimal-push), same n and connections, right after the service */
+  peer: PeerRun<PushPeerResult>;
+  /** ours ÷ the peer's: pushes/s (goal >= 1) and CPU per push (goal: <= 5 ms, lower is better) */
+  vsPeer: { pushesPerSecond: number | null; cpuPerPush: number | null };
+  load1m: { start: number; end: number };
 }
 
 async function request(api: ServiceProcess, referralIds: string[], concurrency: number) {
@@ -118,6 +126,8 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
   const concurrency = options.concurrency ?? 16;
   const warm = options.smoke ? 50 : 500;
   const scope = new BenchScope('push', options);
+  const loadStart = round(os.loadavg()[0]);
+  let result: PushBenchResult;
   try {
     const ceiling = await bareBullmq(scope, n, concurrency);
 
@@ -156,7 +166,7 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
     if (failed > 0) throw new Error(`${failed} pushes failed`);
 
     const pushesPerSecond = round(n / (pushMs / 1000), 1);
-    const result: PushBenchResult = {
+    result = {
       n,
       concurrency,
       requests: httpRunSummary(answered, n, requestMs),
@@ -166,19 +176,44 @@ export async function runPushBench(options: BenchOptions): Promise<PushBenchResu
       goal: '>= 0.5',
       memory: peakMemory(api, worker),
       cpu,
+      peer: { ran: false, reason: 'not run yet' },
+      vsPeer: { pushesPerSecond: null, cpuPerPush: null },
+      load1m: { start: loadStart, end: round(os.loadavg()[0]) },
     };
-    printTable(`2. Push pipeline: ${n} payments requested, ${concurrency} connections`, [
-      ['requests answered (202)', `${result.requests.perSecond} /s`, `${result.requests.seconds} s; latency p50 ${result.requests.p50Ms} ms, p99 ${result.requests.p99Ms} ms`],
-      ['pushes accepted (stkRequestId stored)', `${result.pushes.perSecond} /s`, `${result.pushes.seconds} s`],
-      [`ceiling: bare BullMQ worker (concurrency ${WORKER_CONCURRENCY})`, `${ceiling.perSecond} /s`, `${ceiling.seconds} s for ${n} jobs added ${concurrency} at a time`],
-      ['ratio pushes / bare worker', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
-      ['CPU per push (ms)', describeCpu(cpu)],
-      peakMemoryRow(result.memory),
-    ]);
-    return result;
   } finally {
     await scope.cleanup();
   }
+  // The peer after the service, never beside it: each would measure the other.
+  result.peer = peersWanted() ? await runPeer<PushPeerResult>('minimal-push', n, concurrency, { WARM: String(warm) }) : { ran: false, reason: 'BENCH_PEERS=off' };
+  const peer = result.peer.ran ? result.peer.result : null;
+  result.vsPeer = {
+    pushesPerSecond: peer ? round(result.pushes.perSecond / peer.pushesPerSec, 3) : null,
+    cpuPerPush: peer ? round(result.cpu.totalMs / peer.cpuMsPerPush.total, 3) : null,
+  };
+  const ceiling = result.bareBullmq;
+  const cpu = result.cpu;
+  printTable(`2. Push pipeline: ${n} payments requested, ${concurrency} connections (load ${result.load1m.start} → ${result.load1m.end})`, [
+    ['requests answered (202)', `${result.requests.perSecond} /s`, `${result.requests.seconds} s; latency p50 ${result.requests.p50Ms} ms, p99 ${result.requests.p99Ms} ms`],
+    ['pushes accepted (stkRequestId stored)', `${result.pushes.perSecond} /s`, `${result.pushes.seconds} s`],
+    [`ceiling: bare BullMQ worker (concurrency ${WORKER_CONCURRENCY})`, `${ceiling.perSecond} /s`, `${ceiling.seconds} s for ${n} jobs added ${concurrency} at a time`],
+    ['ratio pushes / bare worker', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
+    ['CPU per push (ms)', cpu.totalMs, describeCpu(cpu)],
+    peakMemoryRow(result.memory),
+    ...pushPeerRows(result),
+  ]);
+  return result;
+}
+
+function pushPeerRows(result: PushBenchResult): Row[] {
+  if (!result.peer.ran) return [['push peer', 'not run', result.peer.reason]];
+  const peer = result.peer.result;
+  const load = `load ${result.peer.load1m.start} → ${result.peer.load1m.end}`;
+  return [
+    ['peer: pushes accepted', `${peer.pushesPerSec} /s`, `requests ${peer.requestsPerSec}/s, p50 ${peer.p50ms} ms, p99 ${peer.p99ms} ms; ${load}`],
+    ['peer: CPU per push (ms)', peer.cpuMsPerPush.total, Object.entries(peer.cpuMsPerPush).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v}`).join(', ')],
+    ['pushes/s vs the peer', result.vsPeer.pushesPerSecond!, `${versusPeer(result.pushes.perSecond, peer.pushesPerSec, '/s')}; goal >= 1 ${result.vsPeer.pushesPerSecond! >= 1 ? '(met)' : '(NOT met)'}`],
+    ['CPU per push vs the peer', result.vsPeer.cpuPerPush!, `${versusPeer(result.cpu.totalMs, peer.cpuMsPerPush.total, 'ms', false)}; goal <= 5 ms ${result.cpu.totalMs <= 5 ? '(met)' : '(NOT met)'}`],
+  ];
 }
 
 if (require.main === module) runAlone('push', runPushBench);
