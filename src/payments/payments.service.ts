@@ -46,7 +46,7 @@ const PAYMENT_COLUMNS = `id, seq, account_reference AS "accountReference", refer
  * started (one snapshot per statement): a payment committed meanwhile is still refused, by the
  * one-pending index, and a receipt stored meanwhile is as late as one stored just after the check.
  */
-const START_PAYMENT: NamedStatement = {
+export const START_PAYMENT: NamedStatement = {
   name: 'payments.start',
   text: `WITH r AS (SELECT id, status, stk_phone_number, amount FROM referrals WHERE id = $1 FOR UPDATE),
     v AS (SELECT r.id AS referral_id, coalesce($2::text, r.stk_phone_number) AS phone, coalesce($3::int, r.amount) AS amount FROM r

@@ -79,7 +79,7 @@ const TARGET_COLUMNS = `id, referral_id AS "referralId", phone_number AS "phoneN
 const WAITING_CALLBACK = `EXISTS (SELECT 1 FROM mpesa_callbacks c WHERE c.checkout_request_id = $2 AND c.state IN (${OPEN_CALLBACK_STATES_SQL}))`;
 
 /** Claim, and the payment as it stands when the claim is refused: one round trip either way. */
-const CLAIM: NamedStatement = {
+export const CLAIM: NamedStatement = {
   name: 'payments.push.claim',
   text: `WITH claimed AS (
       UPDATE payments SET push_state = '${pushTarget('claim')}', attempts = attempts + 1, push_sent_at = now(), updated_at = now()
@@ -104,7 +104,7 @@ const ACCEPT_READ: NamedStatement = {
  * row lock): with its history row, the referral's count of accepted pushes (a referrals column,
  * written here to keep the hot path one statement), and whether a callback waits for the answer.
  */
-const ACCEPT_STORE: NamedStatement = {
+export const ACCEPT_STORE: NamedStatement = {
   name: 'payments.push.accept-store',
   text: `WITH u AS (
       UPDATE payments SET push_state = '${pushTarget('accept')}', stk_request_id = $2, merchant_request_id = $3,
