@@ -12,6 +12,8 @@ import {
   CALLBACK_PATH,
   cpuPerItem,
   cpuReading,
+  databaseBackendsCpu,
+  databaseCpuPerItem,
   describeCpu,
   DONE_POLL_MS,
   freePort,
@@ -43,6 +45,8 @@ export interface CallbackBenchResult {
   memory: PeakMemory;
   /** CPU time per callback, by process, while the run lasted */
   cpu: ReturnType<typeof cpuPerItem>;
+  /** the same, with only this database's Postgres backends counted (the machine may be shared) */
+  cpuOwnDb: { postgres: number; totalMs: number };
   apiErrorLogLines: number;
   apiErrorSample?: string;
   /** the callback peer (../shared/peers/minimal-callback), same n and connections, right after the service */
@@ -141,12 +145,14 @@ export async function runCallbackBench(options: BenchOptions, hooks: CallbackBen
     if ((await completedCount(pg, 'bench-warm')) !== warm) throw new Error('the warm-up callbacks did not complete every payment');
 
     const bodies = bodiesOf('bench-main', n);
+    const dbBefore = await databaseBackendsCpu(pg);
     const cpuBefore = cpuReading(api, worker, hooks.cpuOf);
     const startedAt = Date.now();
     const answered = await fire(api, bodies, concurrency);
     const answeredMs = Date.now() - startedAt;
     await waitUntilApplied(pg, `all ${n} callbacks to be applied`, Math.max(120_000, n * 20));
     const cpu = cpuPerItem(cpuBefore, cpuReading(api, worker, hooks.cpuOf), n);
+    const postgresOwnDb = databaseCpuPerItem(dbBefore, await databaseBackendsCpu(pg), n);
     const appliedMs = (await lastPaymentEventAt(pg)) - startedAt;
     if ((await completedCount(pg, 'bench-main')) !== n) throw new Error('not every payment completed and referral paid');
     await hooks.afterApplied?.(api, pg, startedAt);
@@ -173,6 +179,7 @@ export async function runCallbackBench(options: BenchOptions, hooks: CallbackBen
       goal: '>= 0.5',
       memory: peakMemory(api, worker),
       cpu,
+      cpuOwnDb: { postgres: postgresOwnDb, totalMs: round(cpu.totalMs - cpu.perItemMs.postgres + postgresOwnDb) },
       apiErrorLogLines: api.errorLines(),
       peer: { ran: false, reason: 'not run' },
       vsPeer: null,
@@ -196,6 +203,7 @@ export async function runCallbackBench(options: BenchOptions, hooks: CallbackBen
     [`ceiling: pgbench -N, ${concurrency} clients`, `${ceiling.tps} tps`, `latency avg ${ceiling.latencyMs} ms`],
     ['ratio applied / pgbench', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
     ['CPU per callback (ms)', cpu.totalMs, describeCpu(cpu)],
+    ['  counting only this database\'s backends', result.cpuOwnDb.totalMs, `postgres ${result.cpuOwnDb.postgres} ms instead of ${cpu.perItemMs.postgres} (every Postgres process on the machine)`],
     peakMemoryRow(result.memory),
     ['error lines logged by the api', result.apiErrorLogLines, result.apiErrorSample ?? ''],
     ...callbackPeerRows(result),
