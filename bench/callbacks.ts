@@ -3,6 +3,7 @@
 // answer, then (asynchronously, in the same API process) the application: payment completed,
 // referral paid, history rows. Measured until every payment is APPLIED, and compared with
 // `pgbench -N` on the same Postgres with the same number of clients, run first in this benchmark.
+import os from 'node:os';
 import autocannon from 'autocannon';
 import type { Client } from 'pg';
 import {
@@ -11,6 +12,8 @@ import {
   CALLBACK_PATH,
   cpuPerItem,
   cpuReading,
+  databaseBackendsCpu,
+  databaseCpuPerItem,
   describeCpu,
   DONE_POLL_MS,
   freePort,
@@ -22,11 +25,13 @@ import {
   pgbench,
   printTable,
   round,
+  Row,
   runAlone,
   ServiceProcess,
   startService,
   waitUntil,
 } from './lib/harness';
+import { CallbackPeerResult, PeerRun, peersWanted, runPeer, versusPeer } from './lib/peers';
 import { benchPhone, seedAcceptedPayments, seedReferrals, successCallbackBody } from './lib/seed';
 
 export interface CallbackBenchResult {
@@ -40,7 +45,15 @@ export interface CallbackBenchResult {
   memory: PeakMemory;
   /** CPU time per callback, by process, while the run lasted */
   cpu: ReturnType<typeof cpuPerItem>;
+  /** the same, with only this database's Postgres backends counted (the machine may be shared) */
+  cpuOwnDb: { postgres: number; totalMs: number };
   apiErrorLogLines: number;
+  apiErrorSample?: string;
+  /** the callback peer (../shared/peers/minimal-callback), same n and connections, right after the service */
+  peer: PeerRun<CallbackPeerResult>;
+  /** applied/s ÷ the peer's callbacks/s (each of the peer's is applied before it is answered); goal >= 1 */
+  vsPeer: number | null;
+  load1m: { start: number; end: number };
 }
 
 async function fire(api: ServiceProcess, bodies: string[], concurrency: number) {
@@ -92,6 +105,8 @@ export interface CallbackBenchHooks {
   cpuOf?: Record<string, number>;
   /** After every callback was applied and checked, before the services stop. */
   afterApplied?(api: ServiceProcess, pg: Client, startedAt: number): Promise<void>;
+  /** Run the callback peer after the service (default true). */
+  peer?: boolean;
 }
 
 export async function runCallbackBench(options: BenchOptions, hooks: CallbackBenchHooks = {}): Promise<CallbackBenchResult> {
@@ -99,6 +114,8 @@ export async function runCallbackBench(options: BenchOptions, hooks: CallbackBen
   const concurrency = options.concurrency ?? 16;
   const warm = options.smoke ? 50 : 1000;
   const scope = new BenchScope('callbacks', options);
+  const loadStart = round(os.loadavg()[0]);
+  let result: CallbackBenchResult;
   try {
     // The ceiling first, while nothing else uses Postgres.
     const ceiling = await pgbench(scope, concurrency, options.smoke ? 2 : 10, options.smoke ? 1 : 10);
@@ -128,12 +145,14 @@ export async function runCallbackBench(options: BenchOptions, hooks: CallbackBen
     if ((await completedCount(pg, 'bench-warm')) !== warm) throw new Error('the warm-up callbacks did not complete every payment');
 
     const bodies = bodiesOf('bench-main', n);
+    const dbBefore = await databaseBackendsCpu(pg);
     const cpuBefore = cpuReading(api, worker, hooks.cpuOf);
     const startedAt = Date.now();
     const answered = await fire(api, bodies, concurrency);
     const answeredMs = Date.now() - startedAt;
     await waitUntilApplied(pg, `all ${n} callbacks to be applied`, Math.max(120_000, n * 20));
     const cpu = cpuPerItem(cpuBefore, cpuReading(api, worker, hooks.cpuOf), n);
+    const postgresOwnDb = databaseCpuPerItem(dbBefore, await databaseBackendsCpu(pg), n);
     const appliedMs = (await lastPaymentEventAt(pg)) - startedAt;
     if ((await completedCount(pg, 'bench-main')) !== n) throw new Error('not every payment completed and referral paid');
     await hooks.afterApplied?.(api, pg, startedAt);
@@ -150,7 +169,7 @@ export async function runCallbackBench(options: BenchOptions, hooks: CallbackBen
     if (states.some((s) => s.state !== 'applied')) throw new Error(`some callbacks were not applied: ${JSON.stringify(states)}`);
 
     const appliedPerSecond = round(n / (appliedMs / 1000), 1);
-    const result: CallbackBenchResult = {
+    result = {
       n,
       concurrency,
       answered: httpRunSummary(answered, n, answeredMs),
@@ -160,23 +179,45 @@ export async function runCallbackBench(options: BenchOptions, hooks: CallbackBen
       goal: '>= 0.5',
       memory: peakMemory(api, worker),
       cpu,
+      cpuOwnDb: { postgres: postgresOwnDb, totalMs: round(cpu.totalMs - cpu.perItemMs.postgres + postgresOwnDb) },
       apiErrorLogLines: api.errorLines(),
+      peer: { ran: false, reason: 'not run' },
+      vsPeer: null,
+      load1m: { start: loadStart, end: round(os.loadavg()[0]) },
     };
     if (answered.non2xx || answered.errors) throw new Error(`callbacks refused: ${answered.non2xx} non-2xx, ${answered.errors} errors`);
-
-    printTable(`1. Callback ingestion${hooks.label ? ` (${hooks.label})` : ''}: ${n} callbacks, ${concurrency} connections`, [
-      ['answered (HTTP 200)', `${result.answered.perSecond} /s`, `${result.answered.seconds} s; latency p50 ${result.answered.p50Ms} ms, p99 ${result.answered.p99Ms} ms`],
-      ['applied (payment completed, referral paid)', `${result.applied.perSecond} /s`, `${result.applied.seconds} s; stored→applied p50 ${result.applied.lagP50Ms} ms, p99 ${result.applied.lagP99Ms} ms, max ${result.applied.lagMaxMs} ms; ${result.applied.lateOver5s} later than 5 s`],
-      [`ceiling: pgbench -N, ${concurrency} clients`, `${ceiling.tps} tps`, `latency avg ${ceiling.latencyMs} ms`],
-      ['ratio applied / pgbench', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
-      ['CPU per callback (ms)', describeCpu(cpu)],
-      peakMemoryRow(result.memory),
-      ['error lines logged by the api', result.apiErrorLogLines, result.apiErrorLogLines ? (api.output().match(/"msg":"[^"]*"/)?.[0] ?? '') : ''],
-    ]);
-    return result;
+    if (result.apiErrorLogLines) result.apiErrorSample = api.output().match(/"msg":"[^"]*"/)?.[0] ?? '';
   } finally {
     await scope.cleanup();
   }
+  // The peer after the service, never beside it: each would measure the other.
+  if (hooks.peer === false) result.peer = { ran: false, reason: 'not asked for in this run' };
+  else result.peer = peersWanted() ? await runPeer<CallbackPeerResult>('minimal-callback', n, concurrency) : { ran: false, reason: 'BENCH_PEERS=off' };
+  if (result.peer.ran) result.vsPeer = round(result.applied.perSecond / result.peer.result.callbacksPerSec, 3);
+  const ceiling = result.pgbench;
+
+  const cpu = result.cpu;
+  printTable(`1. Callback ingestion${hooks.label ? ` (${hooks.label})` : ''}: ${n} callbacks, ${concurrency} connections (load ${result.load1m.start} → ${result.load1m.end})`, [
+    ['answered (HTTP 200)', `${result.answered.perSecond} /s`, `${result.answered.seconds} s; latency p50 ${result.answered.p50Ms} ms, p99 ${result.answered.p99Ms} ms`],
+    ['applied (payment completed, referral paid)', `${result.applied.perSecond} /s`, `${result.applied.seconds} s; stored→applied p50 ${result.applied.lagP50Ms} ms, p99 ${result.applied.lagP99Ms} ms, max ${result.applied.lagMaxMs} ms; ${result.applied.lateOver5s} later than 5 s`],
+    [`ceiling: pgbench -N, ${concurrency} clients`, `${ceiling.tps} tps`, `latency avg ${ceiling.latencyMs} ms`],
+    ['ratio applied / pgbench', result.ratio, `goal ${result.goal}${result.ratio >= 0.5 ? ' (met)' : ' (NOT met)'}`],
+    ['CPU per callback (ms)', cpu.totalMs, describeCpu(cpu)],
+    ['  counting only this database\'s backends', result.cpuOwnDb.totalMs, `postgres ${result.cpuOwnDb.postgres} ms instead of ${cpu.perItemMs.postgres} (every Postgres process on the machine)`],
+    peakMemoryRow(result.memory),
+    ['error lines logged by the api', result.apiErrorLogLines, result.apiErrorSample ?? ''],
+    ...callbackPeerRows(result),
+  ]);
+  return result;
+}
+
+function callbackPeerRows(result: CallbackBenchResult): Row[] {
+  if (!result.peer.ran) return [['callback peer', 'not run', result.peer.reason]];
+  const peer = result.peer.result;
+  return [
+    ['peer: callbacks applied (one transaction each)', `${peer.callbacksPerSec} /s`, `p50 ${peer.p50ms} ms, p99 ${peer.p99ms} ms; its pgbench -N ${peer.pgbenchN_tps} tps; load ${result.peer.load1m.start} → ${result.peer.load1m.end}`],
+    ['applied/s vs the peer', result.vsPeer!, `${versusPeer(result.applied.perSecond, peer.callbacksPerSec, '/s')}; goal >= 1 ${result.vsPeer! >= 1 ? '(met)' : '(NOT met)'}`],
+  ];
 }
 
 if (require.main === module) runAlone('callbacks', runCallbackBench);

@@ -1,6 +1,7 @@
 // npm run bench: every benchmark in one run, one after another (never side by side: they would
 // measure each other), then one summary table and bench/results/summary.json.
-// `npm run bench:smoke` is the same with tiny sizes, for CI.
+// `npm run bench:smoke` is the same with tiny sizes, for CI. The push and callback benchmarks also
+// run their peer (BENCH_PEERS_DIR, default ../shared/peers) when it is there; BENCH_PEERS=off skips them.
 import { runCallbackBench } from './callbacks';
 import { main, machineInfo, parseOptions, printTable, round, writeResult } from './lib/harness';
 import { memoryReport } from './memory';
@@ -28,12 +29,24 @@ main(async (options) => {
     results.callbacks = callbacks;
     writeResult(options, 'callbacks', { machine, result: callbacks });
     summary.push(['1. callbacks applied/s ÷ pgbench -N tps', callbacks.ratio, `${callbacks.applied.perSecond}/s vs ${callbacks.pgbench.tps} tps; goal >= 0.5`]);
+    summary.push(
+      callbacks.peer.ran
+        ? ['1b. callbacks applied/s ÷ the callback peer', callbacks.vsPeer!, `${callbacks.applied.perSecond}/s vs ${callbacks.peer.result.callbacksPerSec}/s; goal >= 1`]
+        : ['1b. callbacks applied/s ÷ the callback peer', 'no peer', callbacks.peer.reason],
+    );
   }
   const push = selected.has('push') ? await runPushBench(options) : null;
   if (push) {
     results.push = push;
     writeResult(options, 'push', { machine, result: push });
     summary.push(['2. pushes/s ÷ bare BullMQ jobs/s', push.ratio, `${push.pushes.perSecond}/s vs ${push.bareBullmq.perSecond}/s; goal >= 0.5`]);
+    if (push.peer.ran) {
+      summary.push(['2b. pushes/s ÷ the push peer', push.vsPeer.pushesPerSecond!, `${push.pushes.perSecond}/s vs ${push.peer.result.pushesPerSec}/s; goal >= 1`]);
+      summary.push(['2c. CPU ms per push, ours / the peer', `${push.cpu.totalMs} / ${push.peer.result.cpuMsPerPush.total}`, `${push.vsPeer.cpuPerPush}×; goal <= 5 ms`]);
+    } else {
+      summary.push(['2b. pushes/s ÷ the push peer', 'no peer', push.peer.reason]);
+      summary.push(['2c. CPU ms per push', push.cpu.totalMs, 'goal <= 5 ms']);
+    }
   }
   if (callbacks && push && selected.has('memory')) {
     const memory = memoryReport(callbacks, push);

@@ -40,7 +40,7 @@ export async function runWebhookBench(options: BenchOptions): Promise<WebhookBen
   const n = options.n ?? (options.smoke ? 200 : 10_000);
   /** The callback benchmark's own warm-up size. */
   const warmUp = options.smoke ? 50 : 1000;
-  const without = await runCallbackBench({ ...options, n }, { label: 'no webhook endpoint' });
+  const without = await runCallbackBench({ ...options, n }, { label: 'no webhook endpoint', peer: false });
   const receivers = await startReceivers(2);
   let delivered: WebhookBenchResult['delivered'] | null = null;
   try {
@@ -48,6 +48,7 @@ export async function runWebhookBench(options: BenchOptions): Promise<WebhookBen
       { ...options, n },
       {
         label: 'two webhook endpoints subscribed',
+        peer: false,
         cpuOf: { receivers: receivers.pid },
         afterStart: async (api: ServiceProcess) => {
           for (const url of receivers.urls) {

@@ -366,7 +366,7 @@ export async function startService(scope: BenchScope, role: 'api' | 'worker', en
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
 
 /** utime + stime of one process (all its threads), in ms; 0 once it has gone. */
-function processCpuMs(pid: number): number {
+export function processCpuMs(pid: number): number {
   try {
     // The fields after the command name (which is in parentheses and may hold spaces).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -417,6 +417,22 @@ export function cpuPerItem(before: CpuSplit, after: CpuSplit, items: number) {
   ) as CpuSplit;
   const totalMs = round(Object.values(perItem).reduce((a, b) => a + b, 0), 2);
   return { perItemMs: perItem, totalMs, coresBoundPerSecond: round((os.cpus().length * 1000) / totalMs, 1) };
+}
+
+/**
+ * The Postgres backends serving one database (pg_stat_activity), with their CPU so far: the
+ * machine may be shared, and `postgres` in cpuReading counts every Postgres process on it.
+ */
+export async function databaseBackendsCpu(pg: Client): Promise<Map<number, number>> {
+  const { rows } = await pg.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  return new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)]));
+}
+
+/** CPU ms per item of the database's own backends between two readings (a backend new since `before` started at 0). */
+export function databaseCpuPerItem(before: Map<number, number>, after: Map<number, number>, items: number): number {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return round(ms / items, 2);
 }
 
 export function describeCpu(cpu: ReturnType<typeof cpuPerItem>): string {

@@ -1,13 +1,13 @@
 // Starting payments and reading them. Every way of starting a payment comes through start().
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, Repository } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import type { Principal } from '../auth/auth.decorators';
 import { ONE_PENDING_PER_REFERRAL, violatedConstraint } from '../common/constraint-errors';
 import { DomainError, NotFoundError } from '../common/domain-error';
 import { DEFAULT_PAGE_SIZE, fetchPage, Page } from '../common/pagination';
 import { parseTimeRange } from '../common/time-range';
-import { normalizePhoneNumber } from '../mpesa/phone-number';
+import { NORMALISED_PHONE, normalizePhoneNumber } from '../mpesa/phone-number';
 import type { Referral } from '../referrals/referral.entity';
 import { ReferralsService } from '../referrals/referrals.service';
 import type { ListPaymentsQuery } from './dtos/list-payments.query';
@@ -18,6 +18,8 @@ import type { PaymentEventSource } from './payment-status';
 import { PaymentEventView, PaymentView, toPaymentEventView, toPaymentView } from './payment.view';
 import { refuseWhileReceiptUnderReview } from './receipts/receipt-rules';
 import { AfterCommitBus, emitAfterCommit } from '../events/after-commit.bus';
+import { UNDER_REVIEW_STATES } from './receipts/receipt-state';
+import { NamedStatement, runNamedStatement } from './state/payment-transitions';
 
 export interface StartPaymentInput {
   referralId: string;
@@ -31,6 +33,33 @@ export interface StartPaymentContext {
   actorRole: string | null;
 }
 
+const PAYMENT_COLUMNS = `id, seq, account_reference AS "accountReference", referral_id AS "referralId", phone_number AS "phoneNumber", amount, status,
+  push_state AS "pushState", stk_request_id AS "stkRequestId", merchant_request_id AS "merchantRequestId", mpesa_transaction_id AS "mpesaTransactionId",
+  result_code AS "resultCode", result_desc AS "resultDesc", error_message AS "errorMessage", push_sent_at AS "pushSentAt", attempts, retry_of AS "retryOf",
+  next_query_at AS "nextQueryAt", query_count AS "queryCount", created_at AS "createdAt", updated_at AS "updatedAt", completed_at AS "completedAt"`;
+
+/**
+ * createPending in one statement, inserting only when every check passes: the referral locked and
+ * pending-payment, none of its payments pending, the phone (given, or the referral's) a normalised
+ * Kenyan mobile number, no receipt of that phone and amount unmatched or in review. A request that
+ * waited for the referral's lock judges the pending payments and receipts as they stood when it
+ * started (one snapshot per statement): a payment committed meanwhile is still refused, by the
+ * one-pending index, and a receipt stored meanwhile is as late as one stored just after the check.
+ */
+export const START_PAYMENT: NamedStatement = {
+  name: 'payments.start',
+  text: `WITH r AS (SELECT id, status, stk_phone_number, amount FROM referrals WHERE id = $1 FOR UPDATE),
+    v AS (SELECT r.id AS referral_id, coalesce($2::text, r.stk_phone_number) AS phone, coalesce($3::int, r.amount) AS amount FROM r
+           WHERE r.status = 'pending-payment' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.referral_id = r.id AND p.status = 'pending')),
+    ok AS (SELECT v.* FROM v WHERE v.phone ~ '${NORMALISED_PHONE.source}'
+            AND NOT EXISTS (SELECT 1 FROM receipts x WHERE x.phone_number = v.phone AND x.amount = v.amount AND x.state = ANY($4::text[]))),
+    ins AS (INSERT INTO payments (referral_id, phone_number, amount, status, push_state) SELECT referral_id, phone, amount, 'pending', 'queued' FROM ok
+            RETURNING ${PAYMENT_COLUMNS}),
+    e AS (INSERT INTO payment_events (payment_id, type, source, to_status, actor_role, detail)
+          SELECT id, 'created', $5, 'pending', $6, jsonb_build_object('amount', amount) FROM ins)
+    SELECT * FROM ins`,
+};
+
 @Injectable()
 export class PaymentsService {
   constructor(
@@ -41,12 +70,50 @@ export class PaymentsService {
     private readonly referrals: ReferralsService,
   ) {}
 
-  /** Creates a pending payment; its push is published once the row is committed. */
+  /**
+   * Creates a pending payment; its push is published once the row is committed. The usual case
+   * (every check passes) is one prepared statement, autocommitted (START_PAYMENT); anything else
+   * goes through createPending's transaction, which says precisely why, or creates the payment if
+   * what stood in the way has changed since.
+   */
   async start(input: StartPaymentInput, principal: Principal): Promise<PaymentView> {
-    const payment = await this.inTransactionGuardingOnePending(input.referralId, (manager) =>
-      this.createPending(manager, input, { source: 'api', actorRole: principal.role }),
-    );
+    const context: StartPaymentContext = { source: 'api', actorRole: principal.role };
+    const started = await this.startInOneStatement(input, context);
+    if (started) return toPaymentView(started);
+    const payment = await this.inTransactionGuardingOnePending(input.referralId, (manager) => this.createPending(manager, input, context));
     return toPaymentView(payment);
+  }
+
+  /**
+   * createPending's checks and writes as one statement: the inserted payment, or null when a check
+   * refused (nothing written then). Same lock, same rules, same history row; the after-commit
+   * events go to the bus once the statement has answered, as the bus's own transaction would.
+   */
+  private async startInOneStatement(input: StartPaymentInput, context: StartPaymentContext): Promise<Payment | null> {
+    if (input.retryOf) return null;
+    const phone = input.phoneNumber === undefined ? null : normalizePhoneNumber(input.phoneNumber);
+    // A phone given but not a Kenyan mobile number: createPending answers which check refuses first.
+    if (input.phoneNumber !== undefined && phone === null) return null;
+    let rows: Payment[];
+    try {
+      rows = await runNamedStatement<Payment>(this.dataSource, START_PAYMENT, [input.referralId, phone, input.amount ?? null, UNDER_REVIEW_STATES, context.source, context.actorRole]);
+    } catch (error) {
+      const driverError = error as Error & { code?: string };
+      // As TypeORM reports it, so the constraint mapping (a lost race on the one-pending index: 409) applies.
+      const failed = typeof driverError.code === 'string' ? new QueryFailedError(START_PAYMENT.text, [], driverError) : error;
+      if (violatedConstraint(failed) === ONE_PENDING_PER_REFERRAL) {
+        const pending = await this.payments.findOne({ where: { referralId: input.referralId, status: 'pending' } });
+        throw paymentInProgress(pending?.id ?? null);
+      }
+      throw failed;
+    }
+    const [payment] = rows;
+    if (!payment) return null;
+    await this.bus.committed([
+      { topic: 'payment-changed', event: { paymentId: payment.id, referralId: payment.referralId, type: 'created', fromStatus: null, toStatus: 'pending', source: context.source } },
+      { topic: 'push-owed', event: { paymentId: payment.id } },
+    ]);
+    return payment;
   }
 
   /**
@@ -95,6 +162,7 @@ export class PaymentsService {
     );
     await recordPaymentEvent(manager, {
       paymentId: inserted.id,
+      referralId: referral.id,
       type: input.retryOf ? 'retry-created' : 'created',
       source: context.source,
       toStatus: 'pending',

@@ -68,7 +68,8 @@ export interface QueryAnswerResult {
   disagreement?: { resultCode: string; status: PaymentStatus };
 }
 
-interface Statement {
+/** A statement prepared under its name on each pooled connection (runNamedStatement). */
+export interface NamedStatement {
   name: string;
   text: string;
 }
@@ -78,7 +79,7 @@ const TARGET_COLUMNS = `id, referral_id AS "referralId", phone_number AS "phoneN
 const WAITING_CALLBACK = `EXISTS (SELECT 1 FROM mpesa_callbacks c WHERE c.checkout_request_id = $2 AND c.state IN (${OPEN_CALLBACK_STATES_SQL}))`;
 
 /** Claim, and the payment as it stands when the claim is refused: one round trip either way. */
-const CLAIM: Statement = {
+export const CLAIM: NamedStatement = {
   name: 'payments.push.claim',
   text: `WITH claimed AS (
       UPDATE payments SET push_state = '${pushTarget('claim')}', attempts = attempts + 1, push_sent_at = now(), updated_at = now()
@@ -90,7 +91,7 @@ const CLAIM: Statement = {
 };
 
 /** What decidePushAnswer needs: the payment, who else holds the id, whether a callback waits for it. */
-const ACCEPT_READ: Statement = {
+const ACCEPT_READ: NamedStatement = {
   name: 'payments.push.accept-read',
   text: `SELECT p.status, p.push_state AS "pushState", p.stk_request_id AS "stkRequestId", p.referral_id AS "referralId",
       (SELECT h.id FROM payments h WHERE h.stk_request_id = $2 AND h.id <> $1 LIMIT 1) AS holder,
@@ -103,7 +104,7 @@ const ACCEPT_READ: Statement = {
  * row lock): with its history row, the referral's count of accepted pushes (a referrals column,
  * written here to keep the hot path one statement), and whether a callback waits for the answer.
  */
-const ACCEPT_STORE: Statement = {
+export const ACCEPT_STORE: NamedStatement = {
   name: 'payments.push.accept-store',
   text: `WITH u AS (
       UPDATE payments SET push_state = '${pushTarget('accept')}', stk_request_id = $2, merchant_request_id = $3,
@@ -117,7 +118,7 @@ const ACCEPT_STORE: Statement = {
 };
 
 /** An answer that contradicts the stored ids: recorded, and the push is as good as unanswered. */
-const ACCEPT_CONFLICT: Statement = {
+const ACCEPT_CONFLICT: NamedStatement = {
   name: 'payments.push.accept-conflict',
   text: `WITH u AS (
       UPDATE payments SET push_state = '${pushTarget('markIndeterminate')}', updated_at = now() WHERE id = $1 AND ${pushGuardSql('markIndeterminate')})
@@ -125,7 +126,7 @@ const ACCEPT_CONFLICT: Statement = {
 };
 
 /** A single-payment push move of the worker with its history row; answers the referral when it moved. */
-function moveStatement(transition: 'markIndeterminate' | 'requeue', eventType: string): Statement {
+function moveStatement(transition: 'markIndeterminate' | 'requeue', eventType: string): NamedStatement {
   return {
     name: `payments.push.${transition}`,
     text: `WITH u AS (
@@ -403,26 +404,30 @@ export class PaymentTransitions {
     return new Map(updated.filter((r) => r.next !== null).map((r) => [r.id, r.next as Date]));
   }
 
-  /**
-   * One autocommitted statement, prepared once per pooled connection under its name. The client is
-   * checked out by hand, as TypeORM's query runners do, with an 'error' listener for as long as it
-   * is out: pool.query listens only once, and a connection that Postgres terminates mid-query can
-   * emit twice, which with no listener ends the process.
-   */
-  private async run<R>(statement: Statement, values: unknown[]): Promise<R[]> {
-    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error) => (broken ??= error);
-    client.on('error', onError);
-    try {
-      const result = await client.query({ name: statement.name, text: statement.text, values });
-      return result.rows as R[];
-    } finally {
-      client.removeListener('error', onError);
-      // A broken connection is dropped; one that answered an error (a constraint) keeps its prepared statements.
-      client.release(broken);
-    }
+  private run<R>(statement: NamedStatement, values: unknown[]): Promise<R[]> {
+    return runNamedStatement<R>(this.dataSource, statement, values);
+  }
+}
+
+/**
+ * One autocommitted statement, prepared once per pooled connection under its name. The client is
+ * checked out by hand, as TypeORM's query runners do, with an 'error' listener for as long as it
+ * is out: pool.query listens only once, and a connection that Postgres terminates mid-query can
+ * emit twice, which with no listener ends the process.
+ */
+export async function runNamedStatement<R>(dataSource: DataSource, statement: NamedStatement, values: unknown[]): Promise<R[]> {
+  const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken ??= error);
+  client.on('error', onError);
+  try {
+    const result = await client.query({ name: statement.name, text: statement.text, values });
+    return result.rows as R[];
+  } finally {
+    client.removeListener('error', onError);
+    // A broken connection is dropped; one that answered an error (a constraint) keeps its prepared statements.
+    client.release(broken);
   }
 }
 
