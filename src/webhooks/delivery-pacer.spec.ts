@@ -1,5 +1,5 @@
 // The pacer's arithmetic: the payment path's rate from two samples, and what it holds back.
-import { historyRate, HOLD_AT_MOST_MS, shouldHold } from './delivery-pacer';
+import { historyRate, HOLD_ABOVE_BACKLOG, HOLD_ABOVE_PER_S, HOLD_AT_MOST_MS, paymentPathBusy, shouldHold } from './delivery-pacer';
 
 describe('historyRate', () => {
   it('is the growth of the history per second between two samples', () => {
@@ -27,5 +27,15 @@ describe('shouldHold', () => {
     expect(shouldHold(true, HOLD_AT_MOST_MS - 1)).toBe(true);
     expect(shouldHold(true, HOLD_AT_MOST_MS)).toBe(false);
     expect(shouldHold(true, 10 * HOLD_AT_MOST_MS)).toBe(false);
+  });
+});
+
+describe('paymentPathBusy', () => {
+  it('is busy while the history grows fast, or while callbacks wait to be applied (the tail of a burst)', () => {
+    expect(paymentPathBusy(HOLD_ABOVE_PER_S, 0)).toBe(true);
+    expect(paymentPathBusy(HOLD_ABOVE_PER_S - 1, 0)).toBe(false);
+    expect(paymentPathBusy(null, 0)).toBe(false);
+    expect(paymentPathBusy(0, HOLD_ABOVE_BACKLOG)).toBe(true);
+    expect(paymentPathBusy(null, HOLD_ABOVE_BACKLOG - 1)).toBe(false);
   });
 });

@@ -18,6 +18,11 @@ import { InjectRedis } from '../queues/redis-client.provider';
 
 /** The payment path is busy at this many payment history rows a second or more. */
 export const HOLD_ABOVE_PER_S = 50;
+/**
+ * Or this many callbacks stored and not applied yet: the tail of a burst, when the history grows
+ * slower than the callbacks waiting (deliveries then would slow exactly the ones still to apply).
+ */
+export const HOLD_ABOVE_BACKLOG = 20;
 /** Nothing is held back once the change it reports is this old. */
 export const HOLD_AT_MOST_MS = 30_000;
 /** How long a published verdict stands without a new sample (the fan-out samples every second). */
@@ -36,6 +41,11 @@ export interface PaceSample {
 export function historyRate(previous: PaceSample | null, current: PaceSample): number | null {
   if (!previous || current.at <= previous.at) return null;
   return (Math.max(0, current.high - previous.high) * 1000) / (current.at - previous.at);
+}
+
+/** Whether the payment path is busy: history growing fast, or callbacks waiting to be applied. */
+export function paymentPathBusy(ratePerS: number | null, backlog: number): boolean {
+  return (ratePerS !== null && ratePerS >= HOLD_ABOVE_PER_S) || backlog >= HOLD_ABOVE_BACKLOG;
 }
 
 /** Whether to hold back the delivery of a change `ageMs` old, the payment path being `busy` or not. */
@@ -67,17 +77,18 @@ export class DeliveryPacer {
   async holdFanOut(): Promise<{ hold: boolean; ratePerS: number | null; oldestMs: number | null }> {
     const [row] = (await this.dataSource.query(
       `SELECT (SELECT max(id) FROM payment_events)::text AS high,
+              (SELECT count(*) FROM (SELECT 1 FROM mpesa_callbacks WHERE state = 'received' LIMIT ${HOLD_ABOVE_BACKLOG}) AS waiting)::int AS backlog,
               (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now_ms,
               (extract(epoch FROM clock_timestamp() - least(
                  (SELECT at FROM payment_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT 1),
                  (SELECT min(at) FROM referral_status_changes WHERE webhook_fanned_out_at IS NULL),
                  (SELECT at FROM receipt_events WHERE webhook_fanned_out_at IS NULL ORDER BY id LIMIT 1),
                  (SELECT created_at FROM reconciliation_reports WHERE webhook_fanned_out_at IS NULL ORDER BY seq LIMIT 1))) * 1000)::float8 AS oldest_ms`,
-    )) as { high: string | null; now_ms: number; oldest_ms: number | null }[];
+    )) as { high: string | null; backlog: number; now_ms: number; oldest_ms: number | null }[];
     const sample: PaceSample = { high: Number(row.high ?? 0), at: row.now_ms };
     const ratePerS = historyRate(this.previous, sample);
     this.previous = sample;
-    const busy = ratePerS !== null && ratePerS >= HOLD_ABOVE_PER_S;
+    const busy = paymentPathBusy(ratePerS, row.backlog);
     await this.publish(busy);
     return { hold: row.oldest_ms !== null && shouldHold(busy, row.oldest_ms), ratePerS, oldestMs: row.oldest_ms };
   }
