@@ -50,7 +50,7 @@ export const START_PAYMENT: NamedStatement = {
   name: 'payments.start',
   text: `WITH r AS (SELECT id, status, stk_phone_number, amount FROM referrals WHERE id = $1 FOR UPDATE),
     v AS (SELECT r.id AS referral_id, coalesce($2::text, r.stk_phone_number) AS phone, coalesce($3::int, r.amount) AS amount FROM r
-           WHERE r.status = 'pending-payment' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.referral_id = r.id AND p.status = 'pending')),
+           WHERE r.status = 'pending-payment' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.referral_id = $1 AND p.status = 'pending')),
     ok AS (SELECT v.* FROM v WHERE v.phone ~ '${NORMALISED_PHONE.source}'
             AND NOT EXISTS (SELECT 1 FROM receipts x WHERE x.phone_number = v.phone AND x.amount = v.amount AND x.state = ANY($4::text[]))),
     ins AS (INSERT INTO payments (referral_id, phone_number, amount, status, push_state) SELECT referral_id, phone, amount, 'pending', 'queued' FROM ok
