@@ -192,14 +192,14 @@ export class WebhookDeliverer {
     }
   }
 
+  /** The Standard Webhooks headers of a delivery at `now`, signed with its endpoint's secrets (both during a rotation). */
+  private signed(row: DeliveryRow, now: Date): ReturnType<typeof signatureHeaders> {
+    return signatureHeaders({ secret: row.secret, previousSecret: row.previous_secret, previousSecretExpiresAt: row.previous_secret_expires_at }, row.event_id, row.body, now);
+  }
+
   private async send(row: DeliveryRow, agents: SendAgents): Promise<SentAttempt> {
     const now = this.clock.now();
-    const headers = signatureHeaders(
-      { secret: row.secret, previousSecret: row.previous_secret, previousSecretExpiresAt: row.previous_secret_expires_at },
-      row.event_id,
-      row.body,
-      now,
-    );
+    const headers = this.signed(row, now);
     const result = await sendWebhook(row.url, { ...headers }, row.body, { allowPrivateUrls: this.config.webhooks.allowPrivateUrls, agents });
     return {
       deliveryId: row.id,
@@ -284,12 +284,7 @@ export class WebhookDeliverer {
   private async attempt(row: DeliveryRow, plan: AttemptPlan): Promise<DeliveryOutcome> {
     const deliveryId = row.id;
     const now = this.clock.now();
-    const headers = signatureHeaders(
-      { secret: row.secret, previousSecret: row.previous_secret, previousSecretExpiresAt: row.previous_secret_expires_at },
-      row.event_id,
-      row.body,
-      now,
-    );
+    const headers = this.signed(row, now);
     await this.permits.take();
     let result: Awaited<ReturnType<typeof sendWebhook>>;
     try {

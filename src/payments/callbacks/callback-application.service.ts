@@ -371,11 +371,7 @@ export class CallbackApplicationService implements OnModuleInit {
       failedBy,
       referral,
     });
-    // What a success callback says M-Pesa took, for the warning line (phone masked) and the history.
-    const money =
-      outcome === 'completed'
-        ? { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId }
-        : undefined;
+    const money = outcome === 'completed' ? reportedMoney(parsed) : undefined;
 
     // What its receipt becomes (a success callback with a receipt number and an amount only).
     const receipt = (state: ReceiptVerdict['state'], reason: string | null) => receiptVerdict(callback, parsed, state, reason, payment);
@@ -452,10 +448,7 @@ export class CallbackApplicationService implements OnModuleInit {
 /** Closes a callback evidence.ts did not match to a payment, as its verdict says. */
 function closeUnknownCheckout(batch: CallbackBatch, callback: MpesaCallback, parsed: ParsedStkCallback, verdict: Exclude<UnknownCheckoutVerdict, { kind: 'match' }>): void {
   // Money M-Pesa says it took: one warning line (phone masked) whenever it lands on no payment.
-  const money =
-    parsed.resultCode === '0'
-      ? { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId }
-      : undefined;
+  const money = parsed.resultCode === '0' ? reportedMoney(parsed) : undefined;
   switch (verdict.kind) {
     case 'wait':
       return batch.close(callback, 'unmatched', null, verdict.reason);
@@ -468,6 +461,11 @@ function closeUnknownCheckout(batch: CallbackBatch, callback: MpesaCallback, par
   }
 }
 
+/** What a success callback says M-Pesa took, for a warning line (phone masked) and the history. */
+function reportedMoney(parsed: ParsedStkCallback) {
+  return { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId };
+}
+
 /**
  * Closes a callback whose receipt M-Pesa has not confirmed (judgeVerification): it waits, unmatched,
  * with its receipt `unmatched` (money a person sees, which also holds back new prompts of that phone
@@ -475,7 +473,7 @@ function closeUnknownCheckout(batch: CallbackBatch, callback: MpesaCallback, par
  * `payment`: the failed payment it would correct (null for a phone-and-amount match: none is named).
  */
 function holdForVerification(batch: CallbackBatch, callback: MpesaCallback, parsed: ParsedStkCallback, verdict: Exclude<VerificationVerdict, { kind: 'proceed' }>, payment: Payment | null): void {
-  const money = { receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, phone: parsed.phoneNumber ? maskPhoneNumber(parsed.phoneNumber) : null, checkoutRequestId: parsed.checkoutRequestId };
+  const money = reportedMoney(parsed);
   if (verdict.kind === 'review') {
     if (payment) batch.laterEvent({ paymentId: payment.id, type: 'callback-conflict', source: 'callback', detail: { callbackId: callback.id, receipt: parsed.mpesaReceiptNumber, amount: parsed.amount, note: verdict.reason } });
     return batch.close(callback, 'review', payment?.id ?? null, verdict.reason, {
