@@ -193,7 +193,7 @@ describe('The worker start-up check (every catalogue job has exactly one handler
       .useValue({})
       .compile();
     await expect(moduleRef.init()).rejects.toThrow(
-      'The worker cannot start: job "send-stk-push" (queue "stk-push") has no @JobHandler; job "reconcile-sweep" (queue "reconcile") has no @JobHandler; job "payment-sweep" (queue "payment-sweep") has no @JobHandler',
+      'The worker cannot start: job "send-stk-push" (queue "stk-push") has no @JobHandler; job "reconcile-sweep" (queue "reconcile") has no @JobHandler; job "payment-sweep" (queue "payment-sweep") has no @JobHandler; job "payment-stats-roll-up" (queue "payment-sweep") has no @JobHandler',
     );
     await moduleRef.close().catch(() => undefined);
   });

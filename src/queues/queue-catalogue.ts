@@ -12,7 +12,7 @@ export const QUEUES = {
   stkPush: 'stk-push',
   /** Periodic: status queries for stale pending payments, expiry. */
   reconcile: 'reconcile',
-  /** Periodic: republish owed pushes, finish abandoned sends, apply leftover callbacks. */
+  /** Periodic: republish owed pushes, finish abandoned sends, apply leftover callbacks; fold the stats changes into the aggregates. */
   sweep: 'payment-sweep',
   /** Webhook deliveries: a fan-out round's deliveries to one endpoint per job, a retry per job; its own queue so a slow receiver never holds up a payment. */
   webhookDelivery: 'webhook-delivery',
@@ -29,6 +29,7 @@ export const JOBS = {
   sendStkPush: 'send-stk-push',
   reconcileSweep: 'reconcile-sweep',
   paymentSweep: 'payment-sweep',
+  statsRollUp: 'payment-stats-roll-up',
   deliverWebhook: 'deliver-webhook',
   deliverWebhookBatch: 'deliver-webhook-batch',
   webhookFanOut: 'webhook-fan-out',
@@ -67,6 +68,7 @@ export interface JobPayloads {
   'send-stk-push': SendStkPushJob;
   'reconcile-sweep': Record<string, never>;
   'payment-sweep': Record<string, never>;
+  'payment-stats-roll-up': Record<string, never>;
   'deliver-webhook': DeliverWebhookJob;
   'deliver-webhook-batch': DeliverWebhookBatchJob;
   'webhook-fan-out': Record<string, never>;
@@ -81,6 +83,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   'send-stk-push': QUEUES.stkPush,
   'reconcile-sweep': QUEUES.reconcile,
   'payment-sweep': QUEUES.sweep,
+  'payment-stats-roll-up': QUEUES.sweep,
   'deliver-webhook': QUEUES.webhookDelivery,
   'deliver-webhook-batch': QUEUES.webhookDelivery,
   'webhook-fan-out': QUEUES.webhookOutbox,
@@ -237,6 +240,9 @@ export const WORKER_OPTIONS: Record<QueueName, Omit<WorkerOptions, 'connection'>
   ledger: { concurrency: 5, lockDuration: 30_000, stalledInterval: 10_000, maxStalledCount: 1 },
 };
 
+/** How often the stats changes are folded into the aggregates (a few thousand rows at most under load). */
+export const STATS_ROLL_UP_EVERY_MS = 5_000;
+
 export interface Schedule {
   /** The BullMQ job scheduler's id: one schedule shared by every worker process. */
   id: string;
@@ -252,6 +258,8 @@ export const SCHEDULES: readonly Schedule[] = [
   { id: 'reconcile-sweep', job: JOBS.reconcileSweep, everyMs: (config) => config.payments.reconcileIntervalS * 1000, opts: KEEP_FEW },
   // At least every 10 s: an owed push or a stored callback must not wait long.
   { id: 'payment-sweep', job: JOBS.paymentSweep, everyMs: (config) => Math.min(10, config.payments.reconcileIntervalS) * 1000, opts: KEEP_FEW },
+  // Keeps payment_stats_changes short: the stats read it whole on every request.
+  { id: 'payment-stats-roll-up', job: JOBS.statsRollUp, everyMs: () => STATS_ROLL_UP_EVERY_MS, opts: KEEP_FEW },
   { id: 'webhook-fan-out', job: JOBS.webhookFanOut, everyMs: (config) => config.webhooks.fanOutIntervalMs, opts: KEEP_FEW },
   { id: 'webhook-sweep', job: JOBS.webhookSweep, everyMs: (config) => Math.min(30_000, (config.webhooks.republishAfterS * 1000) / 4), opts: KEEP_FEW },
   // Owed sends, results to apply (one that came before its acknowledgement too), results overdue.

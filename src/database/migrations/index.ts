@@ -14,6 +14,7 @@ import { ReconciliationReports1796181600000 } from './1796181600000-reconciliati
 import { ReceiptAndReportWebhooks1796185200000 } from './1796185200000-receipt-and-report-webhooks';
 import { LedgerRequests1796190600000 } from './1796190600000-ledger-requests';
 import { LedgerPullRuns1796190700000 } from './1796190700000-ledger-pull-runs';
+import { PaymentStatsChanges1796190800000 } from './1796190800000-payment-stats-changes';
 
 export const MIGRATIONS = [
   CreateReferrals1763762400000,
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   ReceiptAndReportWebhooks1796185200000,
   LedgerRequests1796190600000,
   LedgerPullRuns1796190700000,
+  PaymentStatsChanges1796190800000,
 ];

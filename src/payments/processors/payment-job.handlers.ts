@@ -1,10 +1,11 @@
-// The payment jobs of the queue catalogue, each handled here once: sending a push, the sweep and the
-// reconciliation round. Handlers tell BullMQ what happened (ARCHITECTURE: let BullMQ see failures),
+// The payment jobs of the queue catalogue, each handled here once: sending a push, the sweep, the
+// stats roll-up and the reconciliation round. Handlers tell BullMQ what happened (ARCHITECTURE: let BullMQ see failures),
 // so retries get backoff and final failures show as failed jobs.
 import { Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobHandler } from '../../queues/job-handler.registry';
 import { JOBS, RetryLaterError, SendStkPushJob } from '../../queues/queue-catalogue';
+import { PaymentStatsService } from '../stats/payment-stats.service';
 import { PaymentSweeper } from './payment-sweeper.service';
 import { ReconciliationService } from './reconciliation.service';
 import { StkPushSender } from './stk-push.sender';
@@ -15,6 +16,7 @@ export class PaymentJobHandlers {
     private readonly sender: StkPushSender,
     private readonly sweeper: PaymentSweeper,
     private readonly reconciliation: ReconciliationService,
+    private readonly stats: PaymentStatsService,
   ) {}
 
   @JobHandler(JOBS.sendStkPush)
@@ -28,6 +30,11 @@ export class PaymentJobHandlers {
   @JobHandler(JOBS.paymentSweep)
   sweep() {
     return this.sweeper.sweep();
+  }
+
+  @JobHandler(JOBS.statsRollUp)
+  rollUpStats() {
+    return this.stats.rollUp();
   }
 
   @JobHandler(JOBS.reconcileSweep)

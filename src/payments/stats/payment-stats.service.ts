@@ -1,4 +1,5 @@
-// GET /api/payments/stats and /stats/series from the trigger-maintained aggregates (never a scan of payments).
+// GET /api/payments/stats and /stats/series from the trigger-maintained aggregates (never a scan of
+// payments): the rolled-up rows plus the changes appended since the last roll-up, in one statement.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -46,24 +47,31 @@ const BUCKET: Record<SeriesInterval, Record<StatsSegment['source'], string | nul
 
 function segmentSql(segment: StatsSegment, params: unknown[], interval?: SeriesInterval): string {
   const bind = (value: Date) => `$${params.push(value)}`;
-  let bucket = '';
-  if (interval) {
-    const expression = BUCKET[interval][segment.source];
-    if (!expression) throw new Error(`a series by ${interval} cannot read the ${segment.source} table`);
-    bucket = `${expression} AS bucket, `;
-  }
+  const bucketOf = (source: StatsSegment['source']) => {
+    if (!interval) return '';
+    const expression = BUCKET[interval][source];
+    if (!expression) throw new Error(`a series by ${interval} cannot read the ${source} table`);
+    return `${expression} AS bucket, `;
+  };
+  // The changes not rolled up yet, labelled by hour like the hourly table (a whole day is 24 hours).
+  const changes = (from: Date | null, to: Date | null) => {
+    const conditions = [...(from ? [`hour >= ${bind(from)}`] : []), ...(to ? [`hour < ${bind(to)}`] : [])];
+    return `SELECT ${bucketOf('hourly')}status, payments::bigint, amount FROM payment_stats_changes${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+  };
   switch (segment.source) {
     case 'daily': {
       const conditions = [
         ...(segment.from ? [`day >= (${bind(segment.from)}::timestamptz AT TIME ZONE 'UTC')::date`] : []),
         ...(segment.to ? [`day < (${bind(segment.to)}::timestamptz AT TIME ZONE 'UTC')::date`] : []),
       ];
-      return `SELECT ${bucket}status, payments, amount FROM payment_stats_daily${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+      const daily = `SELECT ${bucketOf('daily')}status, payments, amount FROM payment_stats_daily${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`;
+      return `${daily} UNION ALL ${changes(segment.from, segment.to)}`;
     }
     case 'hourly':
-      return `SELECT ${bucket}status, payments, amount FROM payment_stats_hourly WHERE hour >= ${bind(segment.from)} AND hour < ${bind(segment.to)}`;
+      return `SELECT ${bucketOf('hourly')}status, payments, amount FROM payment_stats_hourly WHERE hour >= ${bind(segment.from)} AND hour < ${bind(segment.to)}` +
+        ` UNION ALL ${changes(segment.from, segment.to)}`;
     case 'raw':
-      return `SELECT ${bucket}status, 1::bigint AS payments, amount::bigint FROM payments WHERE created_at >= ${bind(segment.from)} AND created_at < ${bind(segment.to)}`;
+      return `SELECT ${bucketOf('raw')}status, 1::bigint AS payments, amount::bigint FROM payments WHERE created_at >= ${bind(segment.from)} AND created_at < ${bind(segment.to)}`;
   }
 }
 
@@ -96,6 +104,16 @@ export function paymentSeriesQuery(window: SeriesWindow): { sql: string; params:
 @Injectable()
 export class PaymentStatsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Folds the stats changes appended since the last roll-up into the aggregates; the count folded,
+   * or null when another roll-up was running (it folds them instead).
+   */
+  async rollUp(): Promise<{ folded: number | null }> {
+    const [row]: { folded: string }[] = await this.dataSource.query('SELECT payment_stats_roll_up() AS folded');
+    const folded = Number(row.folded);
+    return { folded: folded < 0 ? null : folded };
+  }
 
   async stats(range: TimeRange): Promise<PaymentStats> {
     const [payments, receipts] = await Promise.all([this.paymentTotals(range), this.receiptTotals(range)]);
