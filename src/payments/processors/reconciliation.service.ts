@@ -21,11 +21,11 @@ const EXPIRE_BATCH = 500;
 const MAX_QUERIES_PER_ROUND = 5000;
 /**
  * Most query answers applied in one transaction. One batch is written at a time while the next one
- * fills: two at once deadlocked on the stats trigger's shard rows (a multi-row UPDATE bumps them in
- * row order), and each deadlock cost a second of Postgres's deadlock_timeout and a failed round.
+ * fills, which keeps up with 1,000 queries/s (BENCHMARKS.md). Two at once used to deadlock on the
+ * stats trigger's shared rows (gone: the trigger only appends now, migration 1796190800000).
  */
 const ANSWER_BATCH = 200;
-/** A batch that still deadlocks (with a callback batch, another worker) rolled back whole: run it again. */
+/** A batch that deadlocks on payment rows (a callback batch or another worker locking them in another order) rolled back whole: run it again. */
 const DEADLOCK_ATTEMPTS = 3;
 
 export type { QueryVerdict } from './query-answer';
