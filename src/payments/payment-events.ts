@@ -3,7 +3,6 @@
 // the metrics.
 import type { EntityManager } from 'typeorm';
 import { emitAfterCommit } from '../events/after-commit.bus';
-import { PaymentEvent } from './payment-event.entity';
 import type { PaymentEventSource, PaymentStatus } from './payment-status';
 
 export interface PaymentEventInput {
@@ -22,20 +21,28 @@ export async function recordPaymentEvent(manager: EntityManager, input: PaymentE
   await recordPaymentEvents(manager, [input]);
 }
 
-/** Several history rows in one statement; their ids (and so their order) follow the array. */
+/**
+ * Several history rows in one statement; their ids (and so their order) follow the array. Plain
+ * SQL over arrays rather than TypeORM's insert builder: this runs in every settlement batch, and
+ * building and hydrating a 100-row insert cost more in the API than the statement costs Postgres.
+ */
 export async function recordPaymentEvents(manager: EntityManager, inputs: readonly PaymentEventInput[]): Promise<void> {
   if (inputs.length === 0) return;
-  await manager.insert(
-    PaymentEvent,
-    inputs.map((input) => ({
-      paymentId: input.paymentId,
-      type: input.type,
-      source: input.source,
-      fromStatus: input.fromStatus ?? null,
-      toStatus: input.toStatus ?? null,
-      actorRole: input.actorRole ?? null,
-      detail: (input.detail ?? {}) as PaymentEvent['detail'] & object,
-    })),
+  await manager.query(
+    `INSERT INTO payment_events (payment_id, type, from_status, to_status, source, actor_role, detail)
+     SELECT payment_id, type, from_status, to_status, source, actor_role, detail
+       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::jsonb[]) WITH ORDINALITY
+            AS v(payment_id, type, from_status, to_status, source, actor_role, detail, position)
+      ORDER BY position`,
+    [
+      inputs.map((input) => input.paymentId),
+      inputs.map((input) => input.type),
+      inputs.map((input) => input.fromStatus ?? null),
+      inputs.map((input) => input.toStatus ?? null),
+      inputs.map((input) => input.source),
+      inputs.map((input) => input.actorRole ?? null),
+      inputs.map((input) => JSON.stringify(input.detail ?? {})),
+    ],
   );
   for (const input of inputs) {
     emitAfterCommit(manager, 'payment-changed', {

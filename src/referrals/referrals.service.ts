@@ -1,7 +1,7 @@
 // Referral use cases: create, read, and move through the workflow with a history row per change.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Principal } from '../auth/auth.decorators';
 import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
@@ -118,20 +118,29 @@ export class ReferralsService {
     const first = new Map<string, PaidByPayment>();
     for (const completion of completions) if (!first.has(completion.referralId)) first.set(completion.referralId, completion);
     if (first.size === 0) return;
-    const locked = await manager.find(Referral, {
-      where: { id: In([...first.keys()]) },
-      order: { id: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
+    // Plain SQL, two statements for the whole batch: this runs in every settlement batch.
+    const locked: { id: string; status: ReferralStatus }[] = await manager.query(
+      'SELECT id, status FROM referrals WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      [[...first.keys()]],
+    );
     const toPay = locked.filter((referral) => checkSystemMove('paymentCompleted', referral.status, first.get(referral.id)!.source).allowed);
     if (toPay.length === 0) return;
-    await manager.update(Referral, { id: In(toPay.map((referral) => referral.id)) }, { status: REFERRAL_SYSTEM_MOVES.paymentCompleted.to, paidAt: () => 'now()' });
-    await manager.insert(
-      ReferralStatusChange,
-      toPay.map((referral) => {
-        const { source, paymentId } = first.get(referral.id)!;
-        return { referralId: referral.id, fromStatus: referral.status, toStatus: REFERRAL_SYSTEM_MOVES.paymentCompleted.to, source, actorRole: null, reason: `payment ${paymentId} completed` };
-      }),
+    const to = REFERRAL_SYSTEM_MOVES.paymentCompleted.to;
+    await manager.query(
+      `WITH paid AS (
+         UPDATE referrals SET status = $1, paid_at = now(), updated_at = now() WHERE id = ANY($2::uuid[]) RETURNING id
+       )
+       INSERT INTO referral_status_changes (referral_id, from_status, to_status, source, actor_role, reason)
+       SELECT v.referral_id, v.from_status, $1, v.source, NULL, v.reason
+         FROM unnest($2::uuid[], $3::varchar[], $4::varchar[], $5::varchar[]) AS v(referral_id, from_status, source, reason)
+         JOIN paid ON paid.id = v.referral_id`,
+      [
+        to,
+        toPay.map((referral) => referral.id),
+        toPay.map((referral) => referral.status),
+        toPay.map((referral) => first.get(referral.id)!.source),
+        toPay.map((referral) => `payment ${first.get(referral.id)!.paymentId} completed`),
+      ],
     );
   }
 
