@@ -6,12 +6,13 @@ import { EventsModule } from '../events/events.module';
 import { MpesaModule } from '../mpesa/mpesa.module';
 import { PaymentsModule } from '../payments/payments.module';
 import { QueuesModule } from '../queues/queues.module';
+import { ReceiptsModule } from '../receipts/receipts.module';
 import { LEDGER_PULL_ALERTS, LedgerPullService } from './pull/ledger-pull.service';
 import { LedgerRequestsService } from './requests/ledger-requests.service';
 import { MpesaResultsIngestionService } from './results/mpesa-results-ingestion.service';
 
 @Module({
-  imports: [EventsModule, MpesaModule, QueuesModule, PaymentsModule],
+  imports: [EventsModule, MpesaModule, QueuesModule, PaymentsModule, ReceiptsModule],
   providers: [
     MpesaResultsIngestionService,
     LedgerRequestsService,

@@ -13,7 +13,7 @@ import { Payment } from './payment.entity';
 import { PaymentSettlementService } from './payment-settlement.service';
 import { PaymentsService, paymentInProgress } from './payments.service';
 import { PaymentView, toPaymentView } from './payment.view';
-import { applyReceiptByAdmin } from './receipts/receipt-rules';
+import { applyReceiptByAdmin } from '../receipts/receipt-rules';
 import { AfterCommitBus } from '../events/after-commit.bus';
 
 @Injectable()

@@ -1,4 +1,4 @@
-// The payment and receipt routes and the callback's gate. Imported only by roots that serve the API (api, all):
+// The payment routes and the callback's gate. Imported only by roots that serve the API (api, all):
 // the worker's HTTP port never has them, so it cannot answer them.
 import { Module, NestModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -13,12 +13,11 @@ import { StkCallbackController } from './callbacks/stk-callback.controller';
 import { PaymentEventsController } from './events/payment-events.controller';
 import { PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController } from './payments.controller';
 import { PaymentsModule } from './payments.module';
-import { ReceiptsController } from './receipts/receipts.controller';
 
 @Module({
   imports: [MetricsModule, PaymentsModule, IdempotencyModule],
   // PaymentEventsController first: its fixed path must win over PaymentsController's GET :id.
-  controllers: [PaymentEventsController, PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, ReceiptsController, StkCallbackController],
+  controllers: [PaymentEventsController, PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController, StkCallbackController],
 })
 export class PaymentsHttpModule implements NestModule {
   constructor(

@@ -1,6 +1,7 @@
 // Payments, the domain: starting them, storing and applying callbacks, settlement, admin rules,
-// stats, the event stream, and receipts (recorded in the callbacks' own transaction and resolved
-// through the settlement, so they live here rather than in a module payments would depend on).
+// stats and the event stream. Receipts are their own folder (src/receipts): the callbacks record
+// them in their own batch's transaction through pure functions from there, and ReceiptsModule
+// (ReceiptsService) imports this module for the settlement, not the other way round.
 // Providers only: the routes are in PaymentsHttpModule and the processors in PaymentsWorkerModule,
 // so what a process serves is decided by its root module.
 import { Module } from '@nestjs/common';
@@ -23,7 +24,6 @@ import { PaymentStatsService } from './stats/payment-stats.service';
 import { PaymentsService } from './payments.service';
 import { PushDispatcher } from './push-dispatcher.service';
 import { ReferralPaymentHooks } from './referral-payment.hooks';
-import { ReceiptsService } from './receipts/receipts.service';
 import { CallbackStore } from './state/callback-store';
 
 @Module({
@@ -41,7 +41,6 @@ import { CallbackStore } from './state/callback-store';
     PaymentStatsService,
     PaymentEventPublisher,
     PaymentEventStream,
-    ReceiptsService,
   ],
   exports: [
     PaymentsService,
@@ -54,7 +53,6 @@ import { CallbackStore } from './state/callback-store';
     PaymentAdminService,
     PaymentStatsService,
     PaymentEventStream,
-    ReceiptsService,
   ],
 })
 export class PaymentsModule {}

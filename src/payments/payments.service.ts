@@ -16,9 +16,9 @@ import { recordPaymentEvent } from './payment-events';
 import { Payment } from './payment.entity';
 import type { PaymentEventSource } from './payment-status';
 import { PaymentEventView, PaymentView, toPaymentEventView, toPaymentView } from './payment.view';
-import { refuseWhileReceiptUnderReview } from './receipts/receipt-rules';
+import { refuseWhileReceiptUnderReview } from '../receipts/receipt-rules';
 import { AfterCommitBus, emitAfterCommit } from '../events/after-commit.bus';
-import { UNDER_REVIEW_STATES } from './receipts/receipt-state';
+import { UNDER_REVIEW_STATES } from '../receipts/receipt-state';
 import { NamedStatement, runNamedStatement } from './state/payment-transitions';
 
 export interface StartPaymentInput {

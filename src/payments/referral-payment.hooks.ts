@@ -9,7 +9,7 @@ import { AfterCommitBus, emitAfterCommit } from '../events/after-commit.bus';
 import { ReferralTransitionContext, ReferralTransitionHooks } from '../referrals/referral-transition-hooks';
 import { maskPhoneNumber, normalizePhoneNumber } from '../mpesa/phone-number';
 import { Payment } from './payment.entity';
-import { receiptUnderReview, recordReceiptEvent } from './receipts/receipt-rules';
+import { receiptUnderReview, recordReceiptEvent } from '../receipts/receipt-rules';
 import { PaymentsService } from './payments.service';
 
 @Injectable()

@@ -15,8 +15,8 @@ import { InjectAppConfig } from '../../config/config.module';
 import { DarajaLedgerClient, PULL_MAX_AGE_MS } from '../../mpesa/daraja-ledger.client';
 import { maskPhoneNumber, normalizePhoneNumber } from '../../mpesa/phone-number';
 import type { PullRow } from '../../mpesa/pull-answer.parser';
-import { recordReceiptEvent } from '../../payments/receipts/receipt-rules';
-import { ReceiptsService } from '../../payments/receipts/receipts.service';
+import { recordReceiptEvent } from '../../receipts/receipt-rules';
+import { ReceiptsService } from '../../receipts/receipts.service';
 import { countLines, LineKind, OursSide, ReportLine } from '../../reconciliation/report';
 
 export const LEDGER_PULL_ALERTS = 'ledger_pull_alerts_total';

@@ -28,7 +28,7 @@ import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
 import { PaymentSettlementService } from '../payment-settlement.service';
 import { describeFailure } from '../result-description';
-import type { ReceiptVerdict } from '../receipts/receipt-recording';
+import type { ReceiptVerdict } from '../../receipts/receipt-recording';
 import { CallbackStore } from '../state/callback-store';
 import { learnCheckoutRequestId, queryNow } from '../state/payment-evidence-writes';
 import { CallbackBatch, CallbackClosure } from './callback-batch';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsString, IsUUID, MaxLength, ValidateIf } from 'class-validator';
-import { trimString } from '../../../referrals/dtos/create-referral.dto';
+import { trimString } from '../../referrals/dtos/create-referral.dto';
 
 /** POST /api/receipts/:receipt/resolve: `{action: "attach", paymentId, reason}` or `{action: "dismiss", reason}`. */
 export class ResolveReceiptDto {

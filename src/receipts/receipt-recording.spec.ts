@@ -1,4 +1,4 @@
-import { receiptFromCallback, StoredCallback, strongerReceipt } from '../../database/migrations/1796167200000-receipts';
+import { receiptFromCallback, StoredCallback, strongerReceipt } from '../database/migrations/1796167200000-receipts';
 import { mergeVerdicts, ReceiptVerdict } from './receipt-recording';
 
 const verdict = (receipt: string, state: ReceiptVerdict['state'], callbackId: string): ReceiptVerdict => ({

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQueryDto } from '../../../common/pagination';
-import { IsKenyanPhoneNumber } from '../../../mpesa/phone-number.validator';
-import { CreatedAtRangeQuery } from '../../dtos/stats.query';
+import { PageQueryDto } from '../../common/pagination';
+import { IsKenyanPhoneNumber } from '../../mpesa/phone-number.validator';
+import { CreatedAtRangeQuery } from '../../payments/dtos/stats.query';
 import { RECEIPT_STATES, ReceiptState } from '../receipt-state';
 
 /** GET /api/receipts: the payments list's filters, on the receipt's createdAt (when the service first heard of it). */

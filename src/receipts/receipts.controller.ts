@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Principal, RequireRole } from '../../auth/auth.decorators';
-import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { CurrentPrincipal, Principal, RequireRole } from '../auth/auth.decorators';
+import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
 import { ListReceiptsQuery } from './dtos/list-receipts.query';
 import { ReceiptPageResponse, ReceiptResponse, ReceiptWithEventsResponse } from './dtos/receipt.response';
 import { ResolveReceiptDto } from './dtos/resolve-receipt.dto';

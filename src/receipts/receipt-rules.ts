@@ -2,8 +2,8 @@
 // no new push while money of that phone and amount waits for a person, and a receipt an admin
 // types in by hand never pays two payments.
 import type { EntityManager } from 'typeorm';
-import { DomainError } from '../../common/domain-error';
-import { maskPhoneNumber } from '../../mpesa/phone-number';
+import { DomainError } from '../common/domain-error';
+import { maskPhoneNumber } from '../mpesa/phone-number';
 import { RESOLVABLE_STATES, UNDER_REVIEW_STATES, ReceiptEventSource, ReceiptState } from './receipt-state';
 
 export interface ReceiptUnderReview {
