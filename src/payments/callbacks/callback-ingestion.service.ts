@@ -47,7 +47,8 @@ export class CallbackIngestionService {
   private readonly batcher = new MicroBatcher<CallbackToStore, StoredCallback>({
     run: (callbacks) => this.storeBatch(callbacks),
     maxBatch: 200,
-    maxInFlight: 2,
+    // One INSERT at a time: callbacks arriving during one commit go together in the next.
+    maxInFlight: 1,
   });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
