@@ -3,7 +3,9 @@
 // identical "worlds" of payments receive the same random mix of callbacks; one world's are applied
 // as one batch, the other's one by one, and the two are compared. Then the batching itself: over
 // HTTP under concurrency, and two batches racing for the same callbacks.
+import { Client } from 'pg';
 import { CallbackApplicationService } from '../src/payments/callbacks/callback-application.service';
+import { CallbackApplyQueue } from '../src/payments/callbacks/callback-apply.queue';
 import { CallbackIngestionService } from '../src/payments/callbacks/callback-ingestion.service';
 import { DEV_CALLBACK_PATH, failureCallback, successCallback } from './support/callbacks';
 import { startTestApp, TestApp } from './support/test-app';
@@ -158,6 +160,34 @@ describe('Callbacks applied in batches', () => {
       expect(p.referral_status).toBe(p.status === 'completed' ? 'paid' : 'pending-payment');
       expect(p.referral_changes).toBe(p.status === 'completed' ? 1 : 0);
     }
+  });
+
+  it('applies a callback whose row another transaction held when its batch ran, without waiting for a sweep', async () => {
+    // The usual holder: the INSERT of its second delivery, counting itself (deliveries + 1), which
+    // runs as the next ingest batch while this one is applied. This app has no sweeper.
+    const w = await world('held', 1);
+    const body = successCallback('ws_CO_held_0', AMOUNT, phoneOf(0), 'HELDRCPT01');
+    const raw = JSON.stringify(body);
+    const stored = await ingestion.store(raw, body, 'ws_CO_held_0', '127.0.0.1');
+    const holder = new Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM mpesa_callbacks WHERE id = $1 FOR UPDATE', [stored.id]);
+      t.app.get(CallbackApplyQueue).submit(stored.id);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const [held] = await t.dataSource.query('SELECT state FROM mpesa_callbacks WHERE id = $1', [stored.id]);
+      expect(held.state).toBe('received');
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    await waitFor(async () => {
+      const [row] = await t.dataSource.query('SELECT state FROM mpesa_callbacks WHERE id = $1', [stored.id]);
+      return row.state === 'applied';
+    }, 'the held callback to be applied', 5_000);
+    const [payment] = await t.dataSource.query('SELECT status, mpesa_transaction_id FROM payments WHERE id = $1', [w.paymentIds[0]]);
+    expect(payment).toEqual({ status: 'completed', mpesa_transaction_id: 'HELDRCPT01' });
   });
 
   it('applies a burst of callbacks over HTTP once each, whatever the batches', async () => {
