@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { Client } from 'pg';
 import { ACCEPT_STORE, CLAIM } from '../src/payments/state/payment-transitions';
-import { START_PAYMENT } from '../src/payments/payments.service';
+import { START_PAYMENT } from '../src/payments/state/payment-creation';
 import { UNDER_REVIEW_STATES } from '../src/receipts/receipt-state';
 import { BenchScope, main, printTable, processCpuMs, round } from './lib/harness';
 import { seedReferrals } from './lib/seed';

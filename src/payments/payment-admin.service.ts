@@ -10,7 +10,7 @@ import { ReferralsService } from '../referrals/referrals.service';
 import type { UpdatePaymentStatusDto } from './dtos/update-payment-status.dto';
 import { recordPaymentEvent } from './payment-events';
 import { Payment } from './payment.entity';
-import { PaymentSettlementService } from './payment-settlement.service';
+import { PaymentSettlementService } from './state/payment-settlement.service';
 import { PaymentsService, paymentInProgress } from './payments.service';
 import { PaymentView, toPaymentView } from './payment.view';
 import { applyReceiptByAdmin } from '../receipts/receipt-rules';

@@ -17,7 +17,7 @@ import { MpesaCallback } from './callbacks/mpesa-callback.entity';
 import { PaymentEventPublisher } from './events/payment-event.publisher';
 import { PaymentEventStream } from './events/payment-event.stream';
 import { PaymentEvent } from './payment-event.entity';
-import { PaymentSettlementService } from './payment-settlement.service';
+import { PaymentSettlementService } from './state/payment-settlement.service';
 import { Payment } from './payment.entity';
 import { PaymentAdminService } from './payment-admin.service';
 import { PaymentStatsService } from './stats/payment-stats.service';

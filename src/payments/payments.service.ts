@@ -1,4 +1,5 @@
-// Starting payments and reading them. Every way of starting a payment comes through start().
+// Starting payments and reading them. Every way of starting a payment comes through start(); the
+// checks are here, the writes in state/payment-creation.ts.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
@@ -7,19 +8,17 @@ import { ONE_PENDING_PER_REFERRAL, violatedConstraint } from '../common/constrai
 import { DomainError, NotFoundError } from '../common/domain-error';
 import { DEFAULT_PAGE_SIZE, fetchPage, Page } from '../common/pagination';
 import { parseTimeRange } from '../common/time-range';
-import { NORMALISED_PHONE, normalizePhoneNumber } from '../mpesa/phone-number';
+import { normalizePhoneNumber } from '../mpesa/phone-number';
 import type { Referral } from '../referrals/referral.entity';
 import { ReferralsService } from '../referrals/referrals.service';
 import type { ListPaymentsQuery } from './dtos/list-payments.query';
 import { PaymentEvent } from './payment-event.entity';
-import { recordPaymentEvent } from './payment-events';
 import { Payment } from './payment.entity';
 import type { PaymentEventSource } from './payment-status';
 import { PaymentEventView, PaymentView, toPaymentEventView, toPaymentView } from './payment.view';
 import { refuseWhileReceiptUnderReview } from '../receipts/receipt-rules';
 import { AfterCommitBus, emitAfterCommit } from '../events/after-commit.bus';
-import { UNDER_REVIEW_STATES } from '../receipts/receipt-state';
-import { NamedStatement, runNamedStatement } from './state/payment-transitions';
+import { insertPendingPayment, START_PAYMENT, startPaymentInOneStatement } from './state/payment-creation';
 
 export interface StartPaymentInput {
   referralId: string;
@@ -32,33 +31,6 @@ export interface StartPaymentContext {
   source: PaymentEventSource;
   actorRole: string | null;
 }
-
-const PAYMENT_COLUMNS = `id, seq, account_reference AS "accountReference", referral_id AS "referralId", phone_number AS "phoneNumber", amount, status,
-  push_state AS "pushState", stk_request_id AS "stkRequestId", merchant_request_id AS "merchantRequestId", mpesa_transaction_id AS "mpesaTransactionId",
-  result_code AS "resultCode", result_desc AS "resultDesc", error_message AS "errorMessage", push_sent_at AS "pushSentAt", attempts, retry_of AS "retryOf",
-  next_query_at AS "nextQueryAt", query_count AS "queryCount", created_at AS "createdAt", updated_at AS "updatedAt", completed_at AS "completedAt"`;
-
-/**
- * createPending in one statement, inserting only when every check passes: the referral locked and
- * pending-payment, none of its payments pending, the phone (given, or the referral's) a normalised
- * Kenyan mobile number, no receipt of that phone and amount unmatched or in review. A request that
- * waited for the referral's lock judges the pending payments and receipts as they stood when it
- * started (one snapshot per statement): a payment committed meanwhile is still refused, by the
- * one-pending index, and a receipt stored meanwhile is as late as one stored just after the check.
- */
-export const START_PAYMENT: NamedStatement = {
-  name: 'payments.start',
-  text: `WITH r AS (SELECT id, status, stk_phone_number, amount FROM referrals WHERE id = $1 FOR UPDATE),
-    v AS (SELECT r.id AS referral_id, coalesce($2::text, r.stk_phone_number) AS phone, coalesce($3::int, r.amount) AS amount FROM r
-           WHERE r.status = 'pending-payment' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.referral_id = $1 AND p.status = 'pending')),
-    ok AS (SELECT v.* FROM v WHERE v.phone ~ '${NORMALISED_PHONE.source}'
-            AND NOT EXISTS (SELECT 1 FROM receipts x WHERE x.phone_number = v.phone AND x.amount = v.amount AND x.state = ANY($4::text[]))),
-    ins AS (INSERT INTO payments (referral_id, phone_number, amount, status, push_state) SELECT referral_id, phone, amount, 'pending', 'queued' FROM ok
-            RETURNING ${PAYMENT_COLUMNS}),
-    e AS (INSERT INTO payment_events (payment_id, type, source, to_status, actor_role, detail)
-          SELECT id, 'created', $5, 'pending', $6, jsonb_build_object('amount', amount) FROM ins)
-    SELECT * FROM ins`,
-};
 
 @Injectable()
 export class PaymentsService {
@@ -96,7 +68,7 @@ export class PaymentsService {
     if (input.phoneNumber !== undefined && phone === null) return null;
     let rows: Payment[];
     try {
-      rows = await runNamedStatement<Payment>(this.dataSource, START_PAYMENT, [input.referralId, phone, input.amount ?? null, UNDER_REVIEW_STATES, context.source, context.actorRole]);
+      rows = await startPaymentInOneStatement(this.dataSource, { referralId: input.referralId, phoneNumber: phone, amount: input.amount ?? null }, context);
     } catch (error) {
       const driverError = error as Error & { code?: string };
       // As TypeORM reports it, so the constraint mapping (a lost race on the one-pending index: 409) applies.
@@ -140,35 +112,7 @@ export class PaymentsService {
     const amount = input.amount ?? referral.amount;
     // Money of this phone and amount that paid no payment yet: the patient may have paid already.
     await refuseWhileReceiptUnderReview(manager, phone, amount);
-    // Every column set here or returned by the INSERT (id, defaults, timestamps), so the row needs
-    // no read-back: one statement fewer on every payment request.
-    const inserted = await manager.save(
-      manager.create(Payment, {
-        referralId: referral.id,
-        phoneNumber: phone,
-        amount,
-        status: 'pending',
-        pushState: 'queued',
-        retryOf: input.retryOf ?? null,
-        stkRequestId: null,
-        merchantRequestId: null,
-        mpesaTransactionId: null,
-        resultCode: null,
-        resultDesc: null,
-        errorMessage: null,
-        nextQueryAt: null,
-        completedAt: null,
-      }),
-    );
-    await recordPaymentEvent(manager, {
-      paymentId: inserted.id,
-      referralId: referral.id,
-      type: input.retryOf ? 'retry-created' : 'created',
-      source: context.source,
-      toStatus: 'pending',
-      actorRole: context.actorRole,
-      detail: { amount: inserted.amount, ...(input.retryOf ? { retryOf: input.retryOf } : {}) },
-    });
+    const inserted = await insertPendingPayment(manager, { referralId: referral.id, phoneNumber: phone, amount, retryOf: input.retryOf ?? null }, context);
     emitAfterCommit(manager, 'push-owed', { paymentId: inserted.id });
     return inserted;
   }

@@ -14,7 +14,7 @@ import type { AppConfig } from '../config/app-config';
 import { InjectAppConfig } from '../config/config.module';
 import { CallbackDecision, failedByEvent, judgeCallback, judgeVerification, ReferralFacts } from '../payments/evidence';
 import { Payment } from '../payments/payment.entity';
-import { PaymentSettlementService } from '../payments/payment-settlement.service';
+import { PaymentSettlementService } from '../payments/state/payment-settlement.service';
 import { CallbackStore } from '../payments/state/callback-store';
 import { addReceipts } from '../payments/state/payment-evidence-writes';
 import type { ListReceiptsQuery } from './dtos/list-receipts.query';

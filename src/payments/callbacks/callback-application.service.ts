@@ -26,7 +26,7 @@ import {
 } from '../evidence';
 import { recordPaymentEvent } from '../payment-events';
 import { Payment } from '../payment.entity';
-import { PaymentSettlementService } from '../payment-settlement.service';
+import { PaymentSettlementService } from '../state/payment-settlement.service';
 import { describeFailure } from '../result-description';
 import type { ReceiptVerdict } from '../../receipts/receipt-recording';
 import { CallbackStore } from '../state/callback-store';

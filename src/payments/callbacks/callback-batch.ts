@@ -6,7 +6,7 @@ import { emitAfterCommit } from '../../events/after-commit.bus';
 import { insertLedgerRequest } from '../../ledger/requests/ledger-request-rows';
 import { PaymentEventInput, recordPaymentEvents } from '../payment-events';
 import { Payment } from '../payment.entity';
-import type { PaymentSettlementService, Settlement } from '../payment-settlement.service';
+import type { PaymentSettlementService, Settlement } from '../state/payment-settlement.service';
 import type { PaymentStatus } from '../payment-status';
 import { ReceiptChange, ReceiptVerdict, recordReceipts } from '../../receipts/receipt-recording';
 import { recordReceiptEvent } from '../../receipts/receipt-rules';

@@ -1,10 +1,10 @@
-// Stores a callback body exactly as it arrived, with a key that makes a repeated delivery a no-op.
+// Stores a callback body exactly as it arrived (through CallbackStore), with a key that makes a
+// repeated delivery a no-op.
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { allFulfilled, MicroBatcher } from '../../common/micro-batcher';
 import { parseStkCallback } from '../../mpesa/stk-callback.parser';
+import { CallbackStore } from '../state/callback-store';
 
 /** Characters of a CheckoutRequestID the lookup column keeps: far above Daraja's, far below a btree entry's limit. */
 const CHECKOUT_ID_INDEXED = 100;
@@ -51,7 +51,7 @@ export class CallbackIngestionService {
     maxInFlight: 1,
   });
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly callbackStore: CallbackStore) {}
 
   async store(rawBody: string, body: unknown, checkoutRequestId: string, sourceIp: string | null): Promise<StoredCallback> {
     // The column is only an index for lookups (Daraja's ids are about 30 characters); the id is kept
@@ -77,21 +77,7 @@ export class CallbackIngestionService {
       if (seen) seen.deliveries += 1;
       else byKey.set(callback.dedupeKey, { callback, deliveries: 1 });
     }
-    const rows = [...byKey.values()];
-    const stored: { id: string; dedupe_key: string; inserted: boolean }[] = await this.dataSource.query(
-      `INSERT INTO mpesa_callbacks (dedupe_key, checkout_request_id, raw_body, source_ip, deliveries)
-       SELECT * FROM unnest($1::varchar[], $2::text[], $3::text[], $4::varchar[], $5::int[])
-       ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = mpesa_callbacks.deliveries + excluded.deliveries
-       RETURNING id, dedupe_key, (xmax = 0) AS inserted`,
-      [
-        rows.map((r) => r.callback.dedupeKey),
-        rows.map((r) => r.callback.checkoutRequestId),
-        rows.map((r) => r.callback.rawBody),
-        rows.map((r) => r.callback.sourceIp),
-        rows.map((r) => r.deliveries),
-      ],
-    );
-    const result = new Map(stored.map((row) => [row.dedupe_key, { id: row.id, isNew: row.inserted }]));
+    const result = await this.callbackStore.insertReceived([...byKey.values()].map(({ callback, deliveries }) => ({ ...callback, deliveries })));
     // Only the first delivery of a newly stored callback is new.
     const firstSeen = new Set<string>();
     return callbacks.map((callback) => {
@@ -99,7 +85,7 @@ export class CallbackIngestionService {
       if (!row) throw new Error('a stored callback was not returned');
       const first = !firstSeen.has(callback.dedupeKey);
       firstSeen.add(callback.dedupeKey);
-      return { id: row.id, isNew: row.isNew && first };
+      return { id: row.id, isNew: row.inserted && first };
     });
   }
 }

@@ -2,7 +2,7 @@
 // PaymentTransitions.recordQueryAnswers writes (for many answers in one batch).
 import type { DarajaErrorClass, StkQueryResult } from '../../mpesa/daraja.types';
 import { classifyResultCode } from '../../mpesa/result-codes';
-import type { PaymentOutcome, SettleOptions } from '../payment-settlement.service';
+import type { PaymentOutcome, SettleOptions } from '../state/payment-settlement.service';
 import type { PaymentStatus } from '../payment-status';
 import { describeFailure } from '../result-description';
 import { ExpiryCause, expiryMessage, queryBackoffMs } from './reconcile-schedule';

@@ -1,5 +1,5 @@
-// The persistence layer of stored callbacks: every write of `mpesa_callbacks` after the ingest
-// INSERT (CallbackIngestionService) is a named transition here, guarded by the callback table
+// The persistence layer of stored callbacks: every write of `mpesa_callbacks` is here, from the
+// ingest INSERT on; each write after it is a named transition guarded by the callback table
 // (callback-state.machine.ts), and so are the reads of callbacks still open. Services decide;
 // this file owns the SQL.
 import { Injectable } from '@nestjs/common';
@@ -27,6 +27,15 @@ export interface CallbackVerdictRow {
   confirmation: Confirmation | null;
 }
 
+/** One callback to store as it arrived, with how many times it came in this batch. */
+export interface ReceivedCallbackRow {
+  dedupeKey: string;
+  checkoutRequestId: string;
+  rawBody: string;
+  sourceIp: string | null;
+  deliveries: number;
+}
+
 export interface FailureRecord {
   state: CallbackState;
   applyFailures: number;
@@ -38,6 +47,24 @@ const SET_ASIDE = callbackTarget('setAside');
 @Injectable()
 export class CallbackStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  // ---- storing callbacks ----
+
+  /**
+   * Stores callbacks as `received`, one row per dedupe key (callers merge a batch's repeats first:
+   * ON CONFLICT cannot touch a row twice in one statement); a key stored before counts one more
+   * delivery. Answers, per key, the row's id and whether this statement inserted it.
+   */
+  async insertReceived(rows: readonly ReceivedCallbackRow[]): Promise<Map<string, { id: string; inserted: boolean }>> {
+    const stored: { id: string; dedupe_key: string; inserted: boolean }[] = await this.dataSource.query(
+      `INSERT INTO mpesa_callbacks (dedupe_key, checkout_request_id, raw_body, source_ip, deliveries)
+       SELECT * FROM unnest($1::varchar[], $2::text[], $3::text[], $4::varchar[], $5::int[])
+       ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = mpesa_callbacks.deliveries + excluded.deliveries
+       RETURNING id, dedupe_key, (xmax = 0) AS inserted`,
+      [rows.map((r) => r.dedupeKey), rows.map((r) => r.checkoutRequestId), rows.map((r) => r.rawBody), rows.map((r) => r.sourceIp), rows.map((r) => r.deliveries)],
+    );
+    return new Map(stored.map((row) => [row.dedupe_key, { id: row.id, inserted: row.inserted }]));
+  }
 
   // ---- applying callbacks ----
 

@@ -3,12 +3,12 @@
 // callback, a query answer and a retry unable to overwrite each other.
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
-import { ReferralsService } from '../referrals/referrals.service';
-import { recordPaymentEvents } from './payment-events';
-import { Payment } from './payment.entity';
-import type { PaymentEventSource, PaymentStatus } from './payment-status';
-import { assertStatusChange } from './state/payment-status.machine';
-import { settledPushState } from './state/push-state.machine';
+import { ReferralsService } from '../../referrals/referrals.service';
+import { recordPaymentEvents } from '../payment-events';
+import { Payment } from '../payment.entity';
+import type { PaymentEventSource, PaymentStatus } from '../payment-status';
+import { assertStatusChange } from './payment-status.machine';
+import { settledPushState } from './push-state.machine';
 
 export type PaymentOutcome =
   | { status: 'completed'; resultCode: string | null; resultDesc: string | null; receipt: string | null }

@@ -14,7 +14,7 @@ import type { StkQueryResult } from '../../mpesa/daraja.types';
 import { PROMPT_LIFETIME_MS } from '../evidence';
 import { recordPaymentEvents, PaymentEventInput } from '../payment-events';
 import { Payment } from '../payment.entity';
-import { PaymentSettlementService, SettleResult, Settlement } from '../payment-settlement.service';
+import { PaymentSettlementService, SettleResult, Settlement } from './payment-settlement.service';
 import type { PaymentStatus, PushState } from '../payment-status';
 import { decidePushAnswer, PushAnswerDecision } from '../push-answer';
 import { decideQueryAnswer, QueryDecision, QuerySchedule, QueryVerdict } from '../processors/query-answer';
