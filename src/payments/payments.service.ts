@@ -14,11 +14,10 @@ import { ReferralsService } from '../referrals/referrals.service';
 import type { ListPaymentsQuery } from './dtos/list-payments.query';
 import { PaymentEvent } from './payment-event.entity';
 import { Payment } from './payment.entity';
-import type { PaymentEventSource } from './payment-status';
 import { PaymentEventView, PaymentView, toPaymentEventView, toPaymentView } from './payment.view';
 import { refuseWhileReceiptUnderReview } from '../receipts/receipt-rules';
 import { AfterCommitBus, emitAfterCommit } from '../events/after-commit.bus';
-import { insertPendingPayment, START_PAYMENT, startPaymentInOneStatement } from './state/payment-creation';
+import { insertPendingPayment, PaymentCreationContext, START_PAYMENT, startPaymentInOneStatement } from './state/payment-creation';
 
 export interface StartPaymentInput {
   referralId: string;
@@ -27,10 +26,8 @@ export interface StartPaymentInput {
   retryOf?: string;
 }
 
-export interface StartPaymentContext {
-  source: PaymentEventSource;
-  actorRole: string | null;
-}
+/** Who starts a payment: its history row's source and role. */
+export type StartPaymentContext = PaymentCreationContext;
 
 @Injectable()
 export class PaymentsService {

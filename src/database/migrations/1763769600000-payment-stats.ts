@@ -16,6 +16,32 @@ export const BACKFILL_PAYMENT_STATS = [
 ];
 
 /**
+ * The body of payment_stats_track() as this migration writes it: the aggregates bumped in place.
+ * Old and new contributions are applied in status order, so two transactions that touch the
+ * same rows lock them in the same order (migration 1796190800000 replaces it with an append).
+ */
+export const PAYMENT_STATS_TRACK_IN_PLACE = `
+      DECLARE
+        old_first boolean;
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          PERFORM payment_stats_bump(NEW.created_at, NEW.status, (hashtext(NEW.id::text) & 15)::smallint, 1, NEW.amount);
+        ELSIF TG_OP = 'DELETE' THEN
+          PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
+        ELSE
+          old_first := OLD.status <= NEW.status;
+          IF old_first THEN
+            PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
+          END IF;
+          PERFORM payment_stats_bump(NEW.created_at, NEW.status, (hashtext(NEW.id::text) & 15)::smallint, 1, NEW.amount);
+          IF NOT old_first THEN
+            PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
+          END IF;
+        END IF;
+        RETURN NULL;
+      END `;
+
+/**
  * Payment statistics kept current by a trigger, in the same transaction as every change to a
  * payment, so they equal a count over the payments table at all times. Rows are per day and per
  * hour (createdAt, UTC), per status and per shard: a payment always lands in the shard its id
@@ -56,27 +82,7 @@ export class PaymentStats1763769600000 implements MigrationInterface {
 
     // Old and new contributions are applied in status order, so two transactions that touch the
     // same rows always lock them in the same order and cannot deadlock each other.
-    await queryRunner.query(`
-      CREATE FUNCTION payment_stats_track() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        old_first boolean;
-      BEGIN
-        IF TG_OP = 'INSERT' THEN
-          PERFORM payment_stats_bump(NEW.created_at, NEW.status, (hashtext(NEW.id::text) & 15)::smallint, 1, NEW.amount);
-        ELSIF TG_OP = 'DELETE' THEN
-          PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
-        ELSE
-          old_first := OLD.status <= NEW.status;
-          IF old_first THEN
-            PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
-          END IF;
-          PERFORM payment_stats_bump(NEW.created_at, NEW.status, (hashtext(NEW.id::text) & 15)::smallint, 1, NEW.amount);
-          IF NOT old_first THEN
-            PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
-          END IF;
-        END IF;
-        RETURN NULL;
-      END $$`);
+    await queryRunner.query(`CREATE FUNCTION payment_stats_track() RETURNS trigger LANGUAGE plpgsql AS $$${PAYMENT_STATS_TRACK_IN_PLACE}$$`);
     await queryRunner.query(`
       CREATE TRIGGER payments_stats_insert_delete AFTER INSERT OR DELETE ON payments
         FOR EACH ROW EXECUTE FUNCTION payment_stats_track()`);

@@ -1,30 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { PAYMENT_STATS_TRACK_IN_PLACE } from './1763769600000-payment-stats';
 
 /** The advisory lock that lets one roll-up at a time fold the changes into the aggregates. */
 export const STATS_ROLL_UP_LOCK_KEY = 7_421_903_119;
-
-/** payment_stats_track() as it was: the aggregates bumped in place, for `down`. */
-const BUMP_IN_PLACE = `
-  CREATE OR REPLACE FUNCTION payment_stats_track() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE
-    old_first boolean;
-  BEGIN
-    IF TG_OP = 'INSERT' THEN
-      PERFORM payment_stats_bump(NEW.created_at, NEW.status, (hashtext(NEW.id::text) & 15)::smallint, 1, NEW.amount);
-    ELSIF TG_OP = 'DELETE' THEN
-      PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
-    ELSE
-      old_first := OLD.status <= NEW.status;
-      IF old_first THEN
-        PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
-      END IF;
-      PERFORM payment_stats_bump(NEW.created_at, NEW.status, (hashtext(NEW.id::text) & 15)::smallint, 1, NEW.amount);
-      IF NOT old_first THEN
-        PERFORM payment_stats_bump(OLD.created_at, OLD.status, (hashtext(OLD.id::text) & 15)::smallint, -1, -OLD.amount);
-      END IF;
-    END IF;
-    RETURN NULL;
-  END $$`;
 
 /**
  * The payments trigger appends each change to payment_stats_changes instead of updating the
@@ -101,7 +79,8 @@ export class PaymentStatsChanges1796190800000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(BUMP_IN_PLACE);
+    // payment_stats_track() as it was: the aggregates bumped in place.
+    await queryRunner.query(`CREATE OR REPLACE FUNCTION payment_stats_track() RETURNS trigger LANGUAGE plpgsql AS $$${PAYMENT_STATS_TRACK_IN_PLACE}$$`);
     // Whatever was appended meanwhile goes into the aggregates before the table goes.
     await queryRunner.query(`LOCK TABLE payment_stats_changes`);
     await queryRunner.query(`SELECT payment_stats_roll_up()`);
