@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { rootModuleFor } from '../src/app/app.module';
 import { loadAppConfig } from '../src/config/app-config';
-import { PaymentJobHandlers } from '../src/payments/processors/payment-job.handlers';
+import { PaymentJobHandlers } from '../src/workers/payments/payment-job.handlers';
 import { createTestDatabase, testRedisPrefix } from './support/test-database';
 import { TEST_REDIS_URL } from './support/test-env';
 import { DEV_CALLBACK_PATH, successCallback } from './support/callbacks';

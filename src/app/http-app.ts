@@ -12,7 +12,7 @@ import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
 import { answerErrorsInDarajaEnvelope, SIMULATOR_PATH_PREFIX } from '../mpesa/simulator/daraja-error-envelope';
 import { RESULTS_PATH_PREFIX } from '../ledger/results/mpesa-results.controller';
-import { CALLBACK_PATH_PREFIX, isCallbackPath } from '../payments/callbacks/callback-gate.middleware';
+import { CALLBACK_PATH_PREFIX, isCallbackPath } from '../http/payments/callbacks/callback-gate.middleware';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
 import { STATEMENT_UPLOAD_PATH } from '../reconciliation/statement-upload.interceptor';
 import { refuseWhileShuttingDown } from './graceful-shutdown';

@@ -2,7 +2,7 @@
 // handlers. Only the worker and all roots import it; an API process only produces into the queues.
 import { Module } from '@nestjs/common';
 import { LedgerWorkerModule } from '../ledger/ledger-worker.module';
-import { PaymentsWorkerModule } from '../payments/payments-worker.module';
+import { PaymentsWorkerModule } from '../workers/payments/payments-worker.module';
 import { QueueWorkersModule } from '../queues/queue-workers.module';
 import { WebhooksWorkerModule } from '../webhooks/webhooks-worker.module';
 

@@ -2,17 +2,17 @@
 // the worker's HTTP port never has them, so it cannot answer them.
 import { Module, NestModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { AppConfig } from '../config/app-config';
-import { InjectAppConfig } from '../config/config.module';
-import { IdempotencyModule } from '../common/idempotency/idempotency.module';
-import { refuseUnusableJson } from '../common/json-body-guard';
-import { MetricsModule } from '../observability/metrics/metrics.module';
+import type { AppConfig } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
+import { IdempotencyModule } from '../../common/idempotency/idempotency.module';
+import { refuseUnusableJson } from '../../common/json-body-guard';
+import { MetricsModule } from '../../observability/metrics/metrics.module';
 import { callbackJsonParser } from './callbacks/callback-body.middleware';
 import { CALLBACK_PATH_PREFIX, createCallbackGate } from './callbacks/callback-gate.middleware';
 import { StkCallbackController } from './callbacks/stk-callback.controller';
 import { PaymentEventsController } from './events/payment-events.controller';
 import { PaymentsController, ReferralPaymentsController, StkPushController, UpdatePaymentStatusController } from './payments.controller';
-import { PaymentsModule } from './payments.module';
+import { PaymentsModule } from '../../payments/payments.module';
 
 @Module({
   imports: [MetricsModule, PaymentsModule, IdempotencyModule],

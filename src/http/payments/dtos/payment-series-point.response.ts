@@ -1,6 +1,6 @@
 // One point of GET /api/payments/stats/series as an OpenAPI model; `implements` keeps it in step.
 import { ApiProperty } from '@nestjs/swagger';
-import type { PaymentSeriesPoint } from '../stats/payment-stats.service';
+import type { PaymentSeriesPoint } from '../../../payments/stats/payment-stats.service';
 
 export class PaymentSeriesPointResponse implements PaymentSeriesPoint {
   @ApiProperty({ format: 'date-time', description: "The interval's start: a whole UTC hour or UTC midnight.", example: '2025-11-01T00:00:00.000Z' })

@@ -3,10 +3,10 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { RequireRole } from '../../auth/auth.decorators';
-import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { RequireRole } from '../../../auth/auth.decorators';
+import { ApiEndpoint } from '../../../common/openapi/api-endpoint.decorator';
 import { PaymentEventsQuery } from './payment-events.query';
-import { PaymentEventStream } from './payment-event.stream';
+import { PaymentEventStream } from '../../../payments/events/payment-event.stream';
 
 const STREAM_EXAMPLE = [
   'retry: 3000',

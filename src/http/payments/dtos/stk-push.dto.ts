@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { IsKenyanPhoneNumber } from '../../mpesa/phone-number.validator';
+import { IsKenyanPhoneNumber } from '../../../mpesa/phone-number.validator';
 
 /** POST /api/mpesa/stk-push: the prototype's direct push, with the same rules as a referral payment. */
 export class StkPushDto {

@@ -1,8 +1,8 @@
 // The Payment, its history and its list page as OpenAPI models. `implements PaymentView` (and
 // PaymentEventView) keeps the document in step with what the view mappers return.
 import { ApiProperty } from '@nestjs/swagger';
-import { PAYMENT_STATUSES, PaymentEventSource, PaymentStatus } from '../payment-status';
-import type { PaymentEventView, PaymentView } from '../payment.view';
+import { PAYMENT_STATUSES, PaymentEventSource, PaymentStatus } from '../../../payments/payment-status';
+import type { PaymentEventView, PaymentView } from '../../../payments/payment.view';
 
 const PAYMENT_EVENT_SOURCES: readonly PaymentEventSource[] = ['api', 'worker', 'callback', 'reconciliation', 'admin'];
 const NORMALISED_PHONE_NOTE = 'Always 2547XXXXXXXX / 2541XXXXXXXX.';

@@ -3,15 +3,15 @@
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { PublicRoute } from '../../auth/auth.decorators';
-import { DomainError } from '../../common/domain-error';
-import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { PublicRoute } from '../../../auth/auth.decorators';
+import { DomainError } from '../../../common/domain-error';
+import { ApiEndpoint } from '../../../common/openapi/api-endpoint.decorator';
 import { STK_CALLBACK_EXAMPLES, StkCallbackRequest } from '../dtos/stk-callback.request';
 import { StkCallbackAcceptedResponse } from '../dtos/stk-callback.response';
-import { PaymentMetrics } from '../../observability/metrics/payment-metrics';
-import { CallbackApplyQueue } from './callback-apply.queue';
+import { PaymentMetrics } from '../../../observability/metrics/payment-metrics';
+import { CallbackApplyQueue } from '../../../payments/callbacks/callback-apply.queue';
 import { normaliseAddress } from './callback-gate.middleware';
-import { CallbackIngestionService } from './callback-ingestion.service';
+import { CallbackIngestionService } from '../../../payments/callbacks/callback-ingestion.service';
 
 export const CALLBACK_ACCEPTED = { ResultCode: 0, ResultDesc: 'Accepted' } as const;
 

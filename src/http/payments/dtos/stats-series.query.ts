@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { DATE_FILTER_FORMS, DATE_FILTER_RANGE, IsDateFilter } from '../../common/time-range';
-import { DEFAULT_SERIES_POINTS, MAX_SERIES_POINTS, SERIES_INTERVALS, SeriesInterval } from '../stats/stats-series';
+import { DATE_FILTER_FORMS, DATE_FILTER_RANGE, IsDateFilter } from '../../../common/time-range';
+import { DEFAULT_SERIES_POINTS, MAX_SERIES_POINTS, SERIES_INTERVALS, SeriesInterval } from '../../../payments/stats/stats-series';
 
 const ACCEPTED = `Takes ${DATE_FILTER_FORMS}, ${DATE_FILTER_RANGE}; anything else answers 400 \`VALIDATION_FAILED\` naming the field.`;
 

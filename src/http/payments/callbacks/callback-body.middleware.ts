@@ -3,7 +3,7 @@
 // exactly what Daraja sent. The app-wide parser skips this path (see http-app.ts).
 import { json } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { JSON_BODY_LIMIT } from '../../common/json-body-guard';
+import { JSON_BODY_LIMIT } from '../../../common/json-body-guard';
 
 export const callbackJsonParser = json({
   limit: JSON_BODY_LIMIT,

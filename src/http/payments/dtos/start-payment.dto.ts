@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsKenyanPhoneNumber } from '../../mpesa/phone-number.validator';
+import { IsKenyanPhoneNumber } from '../../../mpesa/phone-number.validator';
 
 /** POST /api/referrals/:id/payments: both fields default from the referral. */
 export class StartReferralPaymentDto {

@@ -1,6 +1,6 @@
 // GET /api/payments/stats as an OpenAPI model; `implements PaymentStats` keeps it in step.
 import { ApiProperty } from '@nestjs/swagger';
-import type { PaymentStats } from '../stats/payment-stats.service';
+import type { PaymentStats } from '../../../payments/stats/payment-stats.service';
 
 export class PaymentStatsResponse implements PaymentStats {
   @ApiProperty({ type: 'integer', description: 'Payments created in the range.', example: 120 })

@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
-import type { MpesaConfig } from '../../config/app-config';
+import type { MpesaConfig } from '../../../config/app-config';
 
 export const CALLBACK_PATH_PREFIX = '/api/stk-callback';
 

@@ -5,10 +5,10 @@ import { Injectable } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { JobHandler } from '../../queues/job-handler.registry';
 import { JOBS, RetryLaterError, SendStkPushJob } from '../../queues/queue-catalogue';
-import { PaymentStatsService } from '../stats/payment-stats.service';
-import { PaymentSweeper } from './payment-sweeper.service';
-import { ReconciliationService } from './reconciliation.service';
-import { StkPushSender } from './stk-push.sender';
+import { PaymentStatsService } from '../../payments/stats/payment-stats.service';
+import { PaymentSweeper } from '../../payments/processors/payment-sweeper.service';
+import { ReconciliationService } from '../../payments/processors/reconciliation.service';
+import { StkPushSender } from '../../payments/processors/stk-push.sender';
 
 @Injectable()
 export class PaymentJobHandlers {

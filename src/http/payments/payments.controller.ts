@@ -1,26 +1,26 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Principal, RequireRole } from '../auth/auth.decorators';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor';
-import { PageQueryDto } from '../common/pagination';
-import { DomainError } from '../common/domain-error';
-import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
-import { ApiUuidParam } from '../common/openapi/api-params.decorator';
-import { normalizePhoneNumber } from '../mpesa/phone-number';
-import { uuidParam } from '../referrals/referrals.controller';
-import { ListPaymentsQuery } from './dtos/list-payments.query';
+import { CurrentPrincipal, Principal, RequireRole } from '../../auth/auth.decorators';
+import { Idempotent } from '../../common/idempotency/idempotency.interceptor';
+import { PageQueryDto } from '../../common/pagination';
+import { DomainError } from '../../common/domain-error';
+import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { ApiUuidParam } from '../../common/openapi/api-params.decorator';
+import { normalizePhoneNumber } from '../../mpesa/phone-number';
+import { uuidParam } from '../../referrals/referrals.controller';
+import { ListPaymentsQuery } from '../../payments/dtos/list-payments.query';
 import { PaymentPageResponse, PaymentResponse, PaymentWithEventsResponse } from './dtos/payment.response';
 import { PaymentStatsResponse } from './dtos/payment-stats.response';
 import { StartReferralPaymentDto } from './dtos/start-payment.dto';
 import { StkPushDto } from './dtos/stk-push.dto';
-import { PaymentAdminService } from './payment-admin.service';
-import { PaymentsService } from './payments.service';
-import { PaymentStatsService } from './stats/payment-stats.service';
-import { StatsQuery } from './dtos/stats.query';
+import { PaymentAdminService } from '../../payments/payment-admin.service';
+import { PaymentsService } from '../../payments/payments.service';
+import { PaymentStatsService } from '../../payments/stats/payment-stats.service';
+import { StatsQuery } from '../../payments/dtos/stats.query';
 import { StatsSeriesQuery } from './dtos/stats-series.query';
 import { PaymentSeriesPointResponse } from './dtos/payment-series-point.response';
-import { UpdatePaymentStatusDto } from './dtos/update-payment-status.dto';
-import { parseTimeRange } from '../common/time-range';
+import { UpdatePaymentStatusDto } from '../../payments/dtos/update-payment-status.dto';
+import { parseTimeRange } from '../../common/time-range';
 
 const START_RULES =
   'A referral has at most one pending payment: if it has one, 409 `PAYMENT_IN_PROGRESS` names it in `paymentId`. ' +
