@@ -12,7 +12,7 @@ import { createValidationPipe } from '../common/validation';
 import type { AppConfig } from '../config/app-config';
 import { SimulatorModule } from '../mpesa/simulator/simulator.module';
 import { PaymentsHttpModule } from '../http/payments/payments-http.module';
-import { ReceiptsHttpModule } from '../receipts/receipts-http.module';
+import { ReceiptsHttpModule } from '../http/receipts/receipts-http.module';
 import { ReconciliationHttpModule } from '../reconciliation/reconciliation-http.module';
 import { ReferralsHttpModule } from '../referrals/referrals-http.module';
 import { WebhooksHttpModule } from '../webhooks/webhooks-http.module';

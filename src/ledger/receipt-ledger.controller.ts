@@ -4,8 +4,8 @@ import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Principal, RequireRole } from '../auth/auth.decorators';
 import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
-import { ReceiptResponse } from '../receipts/dtos/receipt.response';
-import { ReceiptNumberPipe } from '../receipts/receipt-number.pipe';
+import { ReceiptResponse } from '../http/receipts/dtos/receipt.response';
+import { ReceiptNumberPipe } from '../http/receipts/receipt-number.pipe';
 import { RefundReceiptDto } from './dtos/refund-receipt.dto';
 import { LedgerRequestsService } from './requests/ledger-requests.service';
 

@@ -1,7 +1,7 @@
 // The Receipt, its history and its list page as OpenAPI models; `implements` keeps them in step with the view.
 import { ApiProperty } from '@nestjs/swagger';
-import { REFUND_STATUSES, RECEIPT_SOURCES, RECEIPT_STATES, ReceiptEventSource, ReceiptRefund, ReceiptSource, ReceiptState, ReceiptVerification, RefundStatus, VERIFICATION_STATUSES, VerificationStatus } from '../receipt-state';
-import type { ReceiptEventView, ReceiptView } from '../receipt.view';
+import { REFUND_STATUSES, RECEIPT_SOURCES, RECEIPT_STATES, ReceiptEventSource, ReceiptRefund, ReceiptSource, ReceiptState, ReceiptVerification, RefundStatus, VERIFICATION_STATUSES, VerificationStatus } from '../../../receipts/receipt-state';
+import type { ReceiptEventView, ReceiptView } from '../../../receipts/receipt.view';
 
 const RECEIPT_EVENT_SOURCES: readonly ReceiptEventSource[] = ['callback', 'admin', 'migration', 'api', 'ledger'];
 

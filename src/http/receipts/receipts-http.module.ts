@@ -2,7 +2,7 @@
 // HTTP port never has them, so it cannot answer them.
 import { Module } from '@nestjs/common';
 import { ReceiptsController } from './receipts.controller';
-import { ReceiptsModule } from './receipts.module';
+import { ReceiptsModule } from '../../receipts/receipts.module';
 
 @Module({ imports: [ReceiptsModule], controllers: [ReceiptsController] })
 export class ReceiptsHttpModule {}

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Principal, RequireRole } from '../auth/auth.decorators';
-import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
-import { ListReceiptsQuery } from './dtos/list-receipts.query';
+import { CurrentPrincipal, Principal, RequireRole } from '../../auth/auth.decorators';
+import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { ListReceiptsQuery } from '../../receipts/dtos/list-receipts.query';
 import { ReceiptPageResponse, ReceiptResponse, ReceiptWithEventsResponse } from './dtos/receipt.response';
-import { ResolveReceiptDto } from './dtos/resolve-receipt.dto';
+import { ResolveReceiptDto } from '../../receipts/dtos/resolve-receipt.dto';
 import { ReceiptNumberPipe } from './receipt-number.pipe';
-import { ReceiptsService } from './receipts.service';
+import { ReceiptsService } from '../../receipts/receipts.service';
 
 const RECEIPT_PARAM = ApiParam({ name: 'receipt', description: 'The M-Pesa receipt number.', example: 'SGR7HJ2K4L' });
 

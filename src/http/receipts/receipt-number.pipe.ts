@@ -2,8 +2,8 @@
 // looked up as it is, except one Postgres cannot hold (a NUL, an unpaired surrogate): no receipt
 // can have it, so it is 404 here rather than a database error.
 import { Injectable, PipeTransform } from '@nestjs/common';
-import { NotFoundError } from '../common/domain-error';
-import { isStorableText } from '../common/json-body-guard';
+import { NotFoundError } from '../../common/domain-error';
+import { isStorableText } from '../../common/json-body-guard';
 
 @Injectable()
 export class ReceiptNumberPipe implements PipeTransform<string, string> {
