@@ -15,7 +15,7 @@ import { PaymentsHttpModule } from '../http/payments/payments-http.module';
 import { ReceiptsHttpModule } from '../http/receipts/receipts-http.module';
 import { ReconciliationHttpModule } from '../reconciliation/reconciliation-http.module';
 import { ReferralsHttpModule } from '../referrals/referrals-http.module';
-import { WebhooksHttpModule } from '../webhooks/webhooks-http.module';
+import { WebhooksHttpModule } from '../http/webhooks/webhooks-http.module';
 
 @Module({})
 export class ApiHttpModule {

@@ -4,7 +4,7 @@ import { Module } from '@nestjs/common';
 import { LedgerWorkerModule } from '../ledger/ledger-worker.module';
 import { PaymentsWorkerModule } from '../workers/payments/payments-worker.module';
 import { QueueWorkersModule } from '../queues/queue-workers.module';
-import { WebhooksWorkerModule } from '../webhooks/webhooks-worker.module';
+import { WebhooksWorkerModule } from '../workers/webhooks/webhooks-worker.module';
 
 @Module({ imports: [QueueWorkersModule, PaymentsWorkerModule, WebhooksWorkerModule, LedgerWorkerModule] })
 export class WorkersModule {}

@@ -2,12 +2,12 @@
 // attempts, the fan-out round, the sweep.
 import { Injectable } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError } from 'bullmq';
-import type { AppConfig } from '../config/app-config';
-import { InjectAppConfig } from '../config/config.module';
-import { JobHandler } from '../queues/job-handler.registry';
-import { DeliverWebhookBatchJob, DeliverWebhookJob, JOBS, webhookRetryDelayMs } from '../queues/queue-catalogue';
-import { WebhookDeliverer } from './webhook-deliverer.service';
-import { WebhookOutbox } from './webhook-outbox.service';
+import type { AppConfig } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
+import { JobHandler } from '../../queues/job-handler.registry';
+import { DeliverWebhookBatchJob, DeliverWebhookJob, JOBS, webhookRetryDelayMs } from '../../queues/queue-catalogue';
+import { WebhookDeliverer } from '../../webhooks/webhook-deliverer.service';
+import { WebhookOutbox } from '../../webhooks/webhook-outbox.service';
 
 @Injectable()
 export class WebhookJobHandlers {

@@ -1,7 +1,7 @@
 // The webhook models for the OpenAPI document; `implements` keeps them in step with the views.
 import { ApiProperty } from '@nestjs/swagger';
-import { WEBHOOK_EVENT_TYPES } from '../webhook-events';
-import type { WebhookDeliveryView, WebhookEndpointView } from '../webhook.view';
+import { WEBHOOK_EVENT_TYPES } from '../../../webhooks/webhook-events';
+import type { WebhookDeliveryView, WebhookEndpointView } from '../../../webhooks/webhook.view';
 
 export class WebhookEndpointResponse implements WebhookEndpointView {
   @ApiProperty({ format: 'uuid' })

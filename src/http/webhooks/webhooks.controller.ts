@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { RequireRole } from '../auth/auth.decorators';
-import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
-import { ApiUuidParam } from '../common/openapi/api-params.decorator';
-import { PageQueryDto } from '../common/pagination';
-import { uuidParam } from '../referrals/referrals.controller';
-import { CreateWebhookEndpointDto, ListWebhookDeliveriesQuery, UpdateWebhookEndpointDto } from './dtos/webhook-endpoint.dto';
+import { RequireRole } from '../../auth/auth.decorators';
+import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { ApiUuidParam } from '../../common/openapi/api-params.decorator';
+import { PageQueryDto } from '../../common/pagination';
+import { uuidParam } from '../../referrals/referrals.controller';
+import { CreateWebhookEndpointDto, ListWebhookDeliveriesQuery, UpdateWebhookEndpointDto } from '../../webhooks/dtos/webhook-endpoint.dto';
 import {
   RedeliveryAcceptedResponse,
   WebhookDeliveryPageResponse,
@@ -13,7 +13,7 @@ import {
   WebhookEndpointResponse,
   WebhookEndpointWithSecretResponse,
 } from './dtos/webhook.response';
-import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { WebhookEndpointsService } from '../../webhooks/webhook-endpoints.service';
 
 const SIGNING =
   'Each delivery is a POST of `{id, type, createdAt, data}` signed per Standard Webhooks (`webhook-id`, ' +
