@@ -14,7 +14,7 @@ import { SimulatorModule } from '../mpesa/simulator/simulator.module';
 import { PaymentsHttpModule } from '../http/payments/payments-http.module';
 import { ReceiptsHttpModule } from '../http/receipts/receipts-http.module';
 import { ReconciliationHttpModule } from '../reconciliation/reconciliation-http.module';
-import { ReferralsHttpModule } from '../referrals/referrals-http.module';
+import { ReferralsHttpModule } from '../http/referrals/referrals-http.module';
 import { WebhooksHttpModule } from '../http/webhooks/webhooks-http.module';
 
 @Module({})

@@ -5,7 +5,7 @@ import { RequireRole } from '../auth/auth.decorators';
 import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
 import { ApiUuidParam } from '../common/openapi/api-params.decorator';
 import { PageQueryDto } from '../common/pagination';
-import { uuidParam } from '../referrals/referrals.controller';
+import { uuidParam } from '../http/referrals/referrals.controller';
 import { ReportFormatQuery, ReportPageResponse, ReportResponse } from './dtos/report.response';
 import { ReconciliationReportsService } from './reconciliation-reports.service';
 import { reportCsv } from './report-csv';

@@ -7,7 +7,7 @@ import { DomainError } from '../../common/domain-error';
 import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
 import { ApiUuidParam } from '../../common/openapi/api-params.decorator';
 import { normalizePhoneNumber } from '../../mpesa/phone-number';
-import { uuidParam } from '../../referrals/referrals.controller';
+import { uuidParam } from '../referrals/referrals.controller';
 import { ListPaymentsQuery } from '../../payments/dtos/list-payments.query';
 import { PaymentPageResponse, PaymentResponse, PaymentWithEventsResponse } from './dtos/payment.response';
 import { PaymentStatsResponse } from './dtos/payment-stats.response';

@@ -4,7 +4,7 @@ import { RequireRole } from '../../auth/auth.decorators';
 import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
 import { ApiUuidParam } from '../../common/openapi/api-params.decorator';
 import { PageQueryDto } from '../../common/pagination';
-import { uuidParam } from '../../referrals/referrals.controller';
+import { uuidParam } from '../referrals/referrals.controller';
 import { CreateWebhookEndpointDto, ListWebhookDeliveriesQuery, UpdateWebhookEndpointDto } from '../../webhooks/dtos/webhook-endpoint.dto';
 import {
   RedeliveryAcceptedResponse,

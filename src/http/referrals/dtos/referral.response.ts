@@ -1,8 +1,8 @@
 // The Referral and its list page as OpenAPI models. `implements ReferralView` keeps the document
 // in step with what toReferralView actually returns.
 import { ApiProperty } from '@nestjs/swagger';
-import { REFERRAL_STATUSES, ReferralStatus } from '../referral-status';
-import type { ReferralView } from '../referral.view';
+import { REFERRAL_STATUSES, ReferralStatus } from '../../../referrals/referral-status';
+import type { ReferralView } from '../../../referrals/referral.view';
 
 export class ReferralResponse implements ReferralView {
   @ApiProperty({ format: 'uuid', example: '5d0c4a9e-2f61-4c3b-8f0e-7d2a9b6e1c34' })

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Principal, RequireRole } from '../auth/auth.decorators';
-import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
-import { ApiUuidParam } from '../common/openapi/api-params.decorator';
-import { ChangeReferralStatusDto } from './dtos/change-referral-status.dto';
-import { CreateReferralDto } from './dtos/create-referral.dto';
-import { ListReferralsQuery } from './dtos/list-referrals.query';
+import { CurrentPrincipal, Principal, RequireRole } from '../../auth/auth.decorators';
+import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { ApiUuidParam } from '../../common/openapi/api-params.decorator';
+import { ChangeReferralStatusDto } from '../../referrals/dtos/change-referral-status.dto';
+import { CreateReferralDto } from '../../referrals/dtos/create-referral.dto';
+import { ListReferralsQuery } from '../../referrals/dtos/list-referrals.query';
 import { ReferralPageResponse, ReferralResponse } from './dtos/referral.response';
-import { ReferralsService } from './referrals.service';
+import { ReferralsService } from '../../referrals/referrals.service';
 
 export const uuidParam = new ParseUUIDPipe({ version: undefined, errorHttpStatusCode: 400 });
 
