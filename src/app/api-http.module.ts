@@ -13,7 +13,7 @@ import type { AppConfig } from '../config/app-config';
 import { SimulatorModule } from '../mpesa/simulator/simulator.module';
 import { PaymentsHttpModule } from '../http/payments/payments-http.module';
 import { ReceiptsHttpModule } from '../http/receipts/receipts-http.module';
-import { ReconciliationHttpModule } from '../reconciliation/reconciliation-http.module';
+import { ReconciliationHttpModule } from '../http/reconciliation/reconciliation-http.module';
 import { ReferralsHttpModule } from '../http/referrals/referrals-http.module';
 import { WebhooksHttpModule } from '../http/webhooks/webhooks-http.module';
 

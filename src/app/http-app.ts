@@ -14,7 +14,7 @@ import { answerErrorsInDarajaEnvelope, SIMULATOR_PATH_PREFIX } from '../mpesa/si
 import { RESULTS_PATH_PREFIX } from '../ledger/results/mpesa-results.controller';
 import { CALLBACK_PATH_PREFIX, isCallbackPath } from '../http/payments/callbacks/callback-gate.middleware';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
-import { STATEMENT_UPLOAD_PATH } from '../reconciliation/statement-upload.interceptor';
+import { STATEMENT_UPLOAD_PATH } from '../http/reconciliation/statement-upload.interceptor';
 import { refuseWhileShuttingDown } from './graceful-shutdown';
 import { setupOpenApi } from './openapi';
 

@@ -6,7 +6,7 @@ import { BadRequestException, CallHandler, ExecutionContext, Injectable, NestInt
 import { FileInterceptor } from '@nestjs/platform-express';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
-import { DomainError } from '../common/domain-error';
+import { DomainError } from '../../common/domain-error';
 
 export const STATEMENT_MAX_BYTES = 10 * 1024 * 1024;
 export const STATEMENT_FIELD = 'file';

@@ -1,15 +1,15 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiExtraModels, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { RequireRole } from '../auth/auth.decorators';
-import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
-import { ApiUuidParam } from '../common/openapi/api-params.decorator';
-import { PageQueryDto } from '../common/pagination';
-import { uuidParam } from '../http/referrals/referrals.controller';
+import { RequireRole } from '../../auth/auth.decorators';
+import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { ApiUuidParam } from '../../common/openapi/api-params.decorator';
+import { PageQueryDto } from '../../common/pagination';
+import { uuidParam } from '../referrals/referrals.controller';
 import { ReportFormatQuery, ReportPageResponse, ReportResponse } from './dtos/report.response';
-import { ReconciliationReportsService } from './reconciliation-reports.service';
-import { reportCsv } from './report-csv';
-import { StatementImportService, UploadedStatement } from './statement-import.service';
+import { ReconciliationReportsService } from '../../reconciliation/reconciliation-reports.service';
+import { reportCsv } from '../../reconciliation/report-csv';
+import { StatementImportService, UploadedStatement } from '../../reconciliation/statement-import.service';
 import { missingFile, STATEMENT_FIELD, StatementUploadInterceptor } from './statement-upload.interceptor';
 
 const IMPORT =

@@ -1,7 +1,7 @@
 // The Report models for the OpenAPI document; `implements` keeps them in step with report.ts.
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { LINE_KINDS, LineKind, MpesaSide, OursSide, Report, ReportCounts, ReportLine, ReportSummary } from '../report';
+import { LINE_KINDS, LineKind, MpesaSide, OursSide, Report, ReportCounts, ReportLine, ReportSummary } from '../../../reconciliation/report';
 
 export class ReportCountsResponse implements ReportCounts {
   @ApiProperty({ type: 'integer', description: 'Completed paid-in rows whose receipt is on a completed payment of the same amount (or, for a payment completed without a receipt number, whose A/C No. is its account reference).' })
