@@ -5,7 +5,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuthModule } from '../auth/auth.module';
 import { HttpErrorFilter } from '../common/http-error.filter';
-import { LedgerHttpModule } from '../ledger/ledger-http.module';
+import { LedgerHttpModule } from '../http/ledger/ledger-http.module';
 import { MetricsHttpModule } from '../observability/metrics/metrics-http.module';
 import { ThrottlingModule } from '../common/throttling/throttling.module';
 import { createValidationPipe } from '../common/validation';

@@ -11,7 +11,7 @@ import { requireJsonBodies } from '../common/json-content-type';
 import { appConfig } from '../config/config.module';
 import { serveDashboard } from '../dashboard/dashboard.static';
 import { answerErrorsInDarajaEnvelope, SIMULATOR_PATH_PREFIX } from '../mpesa/simulator/daraja-error-envelope';
-import { RESULTS_PATH_PREFIX } from '../ledger/results/mpesa-results.controller';
+import { RESULTS_PATH_PREFIX } from '../http/ledger/results/mpesa-results.controller';
 import { CALLBACK_PATH_PREFIX, isCallbackPath } from '../http/payments/callbacks/callback-gate.middleware';
 import { mountQueueDashboard } from '../observability/queue-dashboard';
 import { STATEMENT_UPLOAD_PATH } from '../http/reconciliation/statement-upload.interceptor';

@@ -2,12 +2,12 @@
 // PaymentsHttpModule: the worker's HTTP port never has the route, so it cannot answer it.
 import { Module, NestModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { AppConfig } from '../config/app-config';
-import { InjectAppConfig } from '../config/config.module';
-import { refuseUnusableJson } from '../common/json-body-guard';
-import { callbackJsonParser } from '../http/payments/callbacks/callback-body.middleware';
-import { createCallbackGate } from '../http/payments/callbacks/callback-gate.middleware';
-import { LedgerModule } from './ledger.module';
+import type { AppConfig } from '../../config/app-config';
+import { InjectAppConfig } from '../../config/config.module';
+import { refuseUnusableJson } from '../../common/json-body-guard';
+import { callbackJsonParser } from '../payments/callbacks/callback-body.middleware';
+import { createCallbackGate } from '../payments/callbacks/callback-gate.middleware';
+import { LedgerModule } from '../../ledger/ledger.module';
 import { ReceiptLedgerController } from './receipt-ledger.controller';
 import { MpesaResultsController, RESULTS_PATH_PREFIX } from './results/mpesa-results.controller';
 

@@ -2,12 +2,12 @@
 // money sent back. Both answer at once (202) with the receipt as it now is; a job sends the request.
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, Principal, RequireRole } from '../auth/auth.decorators';
-import { ApiEndpoint } from '../common/openapi/api-endpoint.decorator';
-import { ReceiptResponse } from '../http/receipts/dtos/receipt.response';
-import { ReceiptNumberPipe } from '../http/receipts/receipt-number.pipe';
+import { CurrentPrincipal, Principal, RequireRole } from '../../auth/auth.decorators';
+import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
+import { ReceiptResponse } from '../receipts/dtos/receipt.response';
+import { ReceiptNumberPipe } from '../receipts/receipt-number.pipe';
 import { RefundReceiptDto } from './dtos/refund-receipt.dto';
-import { LedgerRequestsService } from './requests/ledger-requests.service';
+import { LedgerRequestsService } from '../../ledger/requests/ledger-requests.service';
 
 const RECEIPT_PARAM = ApiParam({ name: 'receipt', description: 'The M-Pesa receipt number.', example: 'SGR7HJ2K4L' });
 

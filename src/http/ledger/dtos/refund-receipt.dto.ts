@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { trimString } from '../../referrals/dtos/create-referral.dto';
+import { trimString } from '../../../referrals/dtos/create-referral.dto';
 
 /** POST /api/receipts/:receipt/refund: `{reason}`. */
 export class RefundReceiptDto {

@@ -4,8 +4,8 @@ import { Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { JobHandler } from '../../queues/job-handler.registry';
 import { JOBS, SendLedgerRequestJob } from '../../queues/queue-catalogue';
-import { LedgerPullService } from '../pull/ledger-pull.service';
-import { LedgerRequestsService } from './ledger-requests.service';
+import { LedgerPullService } from '../../ledger/pull/ledger-pull.service';
+import { LedgerRequestsService } from '../../ledger/requests/ledger-requests.service';
 
 @Injectable()
 export class LedgerJobHandlers {

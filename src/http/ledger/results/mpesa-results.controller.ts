@@ -6,17 +6,17 @@
 import { Controller, HttpCode, Logger, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { PublicRoute } from '../../auth/auth.decorators';
-import { DomainError } from '../../common/domain-error';
-import { ApiEndpoint } from '../../common/openapi/api-endpoint.decorator';
-import { RESULT_KINDS, type ResultKind } from '../../config/app-config';
-import { resultIdentifiers } from '../../mpesa/daraja-result.parser';
-import { CALLBACK_ACCEPTED } from '../../http/payments/callbacks/stk-callback.controller';
-import { normaliseAddress } from '../../http/payments/callbacks/callback-gate.middleware';
-import { StkCallbackAcceptedResponse } from '../../http/payments/dtos/stk-callback.response';
+import { PublicRoute } from '../../../auth/auth.decorators';
+import { DomainError } from '../../../common/domain-error';
+import { ApiEndpoint } from '../../../common/openapi/api-endpoint.decorator';
+import { RESULT_KINDS, type ResultKind } from '../../../config/app-config';
+import { resultIdentifiers } from '../../../mpesa/daraja-result.parser';
+import { CALLBACK_ACCEPTED } from '../../payments/callbacks/stk-callback.controller';
+import { normaliseAddress } from '../../payments/callbacks/callback-gate.middleware';
+import { StkCallbackAcceptedResponse } from '../../payments/dtos/stk-callback.response';
 import { MPESA_RESULT_EXAMPLES, MpesaResultRequest } from './mpesa-result.request';
-import { MpesaResultsIngestionService } from './mpesa-results-ingestion.service';
-import { LedgerRequestsService } from '../requests/ledger-requests.service';
+import { MpesaResultsIngestionService } from '../../../ledger/results/mpesa-results-ingestion.service';
+import { LedgerRequestsService } from '../../../ledger/requests/ledger-requests.service';
 
 export const RESULTS_PATH_PREFIX = '/api/mpesa/results';
 
