@@ -13,6 +13,18 @@ export default tseslint.config(
     },
   },
   {
+    // ARCHITECTURE's layering: http/ and workers/ import the domain, never the other way round, so
+    // a domain module keeps holding providers only and the worker never loads a controller.
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/**', 'src/workers/**', 'src/app/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)(http|workers)/', message: 'The domain must not import an HTTP or worker face (src/http, src/workers).' }] },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', '**/*.spec.ts'],
     rules: { 'no-console': 'off' },
   },
