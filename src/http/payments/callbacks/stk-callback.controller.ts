@@ -7,13 +7,11 @@ import { PublicRoute } from '../../../auth/auth.decorators';
 import { DomainError } from '../../../common/domain-error';
 import { ApiEndpoint } from '../../../common/openapi/api-endpoint.decorator';
 import { STK_CALLBACK_EXAMPLES, StkCallbackRequest } from '../dtos/stk-callback.request';
-import { StkCallbackAcceptedResponse } from '../dtos/stk-callback.response';
+import { CALLBACK_ACCEPTED, StkCallbackAcceptedResponse } from '../dtos/stk-callback.response';
 import { PaymentMetrics } from '../../../observability/metrics/payment-metrics';
 import { CallbackApplyQueue } from '../../../payments/callbacks/callback-apply.queue';
 import { normaliseAddress } from './callback-gate.middleware';
 import { CallbackIngestionService } from '../../../payments/callbacks/callback-ingestion.service';
-
-export const CALLBACK_ACCEPTED = { ResultCode: 0, ResultDesc: 'Accepted' } as const;
 
 function checkoutRequestIdOf(body: unknown): string | null {
   const id = (body as { Body?: { stkCallback?: { CheckoutRequestID?: unknown } } } | null)?.Body?.stkCallback?.CheckoutRequestID;
