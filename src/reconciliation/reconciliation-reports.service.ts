@@ -5,7 +5,8 @@ import type { Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { DEFAULT_PAGE_SIZE, fetchPage, Page, PageQueryDto } from '../common/pagination';
 import { ReconciliationReport } from './reconciliation-report.entity';
-import { orderedLine, Report, ReportSummary, reportSummary } from './report';
+import { orderedLine, Report, ReportSummary } from './report';
+import { reportSummary } from './report.view';
 
 @Injectable()
 export class ReconciliationReportsService {

@@ -1,6 +1,5 @@
 // The Report of the contract ("Ledger reconciliation"): what one comparison of our books with
 // M-Pesa's found, line by line. `kind` of a line is the name of the count it adds to.
-import type { ReconciliationReport } from './reconciliation-report.entity';
 
 export const LINE_KINDS = ['matched', 'amountDiffers', 'missingInOurs', 'missingInMpesa', 'duplicates', 'ignored'] as const;
 export type LineKind = (typeof LINE_KINDS)[number];
@@ -88,18 +87,4 @@ export function orderedLine(line: ReportLine): ReportLine {
     accountNumber: line.mpesa.accountNumber,
   };
   return { kind: line.kind, receipt: line.receipt, paymentId: line.paymentId, ours, mpesa, note: line.note };
-}
-
-/** A stored report as the list (and the report_ready webhook) shows it: its counts, not its lines. */
-export function reportSummary(row: ReconciliationReport): ReportSummary {
-  return {
-    id: row.id,
-    source: row.source,
-    periodFrom: row.periodFrom.toISOString(),
-    periodTo: row.periodTo.toISOString(),
-    createdAt: row.createdAt.toISOString(),
-    fileName: row.fileName,
-    // In the documented order, whatever jsonb made of it.
-    counts: Object.fromEntries(LINE_KINDS.map((k) => [k, row.counts[k] ?? 0])) as ReportCounts,
-  };
 }

@@ -29,7 +29,7 @@ import { deliverWebhookBatchOptions, deliverWebhookOptions, JOBS, WEBHOOK_BATCH_
 import { Receipt } from '../receipts/receipt.entity';
 import { toReceiptView } from '../receipts/receipt.view';
 import { ReconciliationReport } from '../reconciliation/reconciliation-report.entity';
-import { reportSummary } from '../reconciliation/report';
+import { reportSummary } from '../reconciliation/report.view';
 import { Referral } from '../referrals/referral.entity';
 import { toReferralView } from '../referrals/referral.view';
 import { DeliveryPacer } from './delivery-pacer';
