@@ -240,6 +240,65 @@ describe('Payments dashboard (/dashboard)', () => {
     await page.close();
   });
 
+  it('keeps a dismissed receipt off the list when a reload started before the dismissal answers after it', async () => {
+    // Found by CI: a live event's reload and the form's reload overlap, and the older answer came back last.
+    const phone = '254700000201';
+    const amount = 2468;
+    const referralId = await flow.referralInPendingPayment(phone, { amount, patientName: 'Wanjiku Otieno' });
+    const payment = await waitFor(async () => {
+      const p = await flow.onlyPayment(referralId);
+      return p.stkRequestId ? p : null;
+    }, 'the push to be accepted');
+    const foreign = await t.app.get(DarajaClient).stkPush({ phoneNumber: phone, amount, accountReference: 'ELSEWHERE', transactionDesc: 'Fee', callbackUrl: 'http://127.0.0.1:9/elsewhere' });
+    if (foreign.kind !== 'accepted') throw new Error(`the simulator refused the push: ${JSON.stringify(foreign)}`);
+    const receipt = 'RDASH00003';
+    await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(foreign.checkoutRequestId, amount, phone, receipt)).expect(200);
+    await waitFor(async () => (await flow.http.get(`/api/receipts/${receipt}`, 'admin')).body.state === 'unmatched', `${receipt} to be unmatched`, 20_000);
+
+    const page = await newPage();
+    await signIn(page, ADMIN_KEY);
+    const row = page.locator(`#receipt-list [data-receipt="${receipt}"]`);
+    await row.waitFor();
+
+    // The next reload's unmatched list is read from the server at once (the receipt still in it) and
+    // handed to the page only after the dismissal has been drawn.
+    let holding = true;
+    let markHeld!: () => void;
+    let release!: () => void;
+    let markDelivered!: () => void;
+    const held = new Promise<void>((resolve) => (markHeld = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const delivered = new Promise<void>((resolve) => (markDelivered = resolve));
+    await page.route(
+      (url) => url.pathname === '/api/receipts' && url.searchParams.get('state') === 'unmatched',
+      async (route) => {
+        if (!holding) return route.continue();
+        holding = false;
+        const answer = await route.fetch();
+        markHeld();
+        await released;
+        await route.fulfill({ response: answer });
+        markDelivered();
+      },
+    );
+    // A payment completing: its live event starts a reload, whose answer is held.
+    await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(payment.stkRequestId!, amount, phone, 'RDASH00004')).expect(200);
+    await held;
+
+    await row.locator('.resolve-action').selectOption('dismiss');
+    await row.locator('.resolve-reason').fill('paid at the desk, refunded in cash');
+    await row.locator('button[type="submit"]').click();
+    await row.waitFor({ state: 'detached' });
+    expect((await flow.http.get(`/api/receipts/${receipt}`, 'admin')).body.state).toBe('dismissed');
+
+    release();
+    await delivered;
+    // Time for the page to draw what it was handed.
+    await page.evaluate('new Promise((resolve) => setTimeout(resolve, 300))');
+    expect(await row.count()).toBe(0);
+    await page.close();
+  });
+
   it('shows the latest reconciliation report: its counts, and the lines to act on', async () => {
     const page = await newPage();
     await signIn(page, ADMIN_KEY);

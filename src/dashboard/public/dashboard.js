@@ -25,7 +25,21 @@
     // referralId → patientName (null while asked, false if it could not be read). A referral's
     // patientName is set when it is created and never changes, so one read per referral is enough.
     patients: {},
+    // name → how many loads of it have started (see latest).
+    loads: {},
   };
+
+  /**
+   * Loads overlap: a live event's reload and a form's run side by side, and their answers may come
+   * back in either order. Only the load started last may draw, so an answer read before a change
+   * (a receipt dismissed, say) cannot bring back on screen what the change removed.
+   */
+  function latest(name, request, draw) {
+    var mine = state.loads[name] = (state.loads[name] || 0) + 1;
+    return request().then(function (answer) {
+      if (state.loads[name] === mine) return draw(answer);
+    });
+  }
 
   // ---- the key: sessionStorage only, checked before it is kept ----
 
@@ -139,7 +153,7 @@
   // ---- stats ----
 
   function loadStats() {
-    return api('/api/payments/stats').then(function (stats) {
+    return latest('stats', function () { return api('/api/payments/stats'); }, function (stats) {
       $('stat-total').textContent = stats.total;
       $('stat-pending').textContent = stats.pending;
       $('stat-completed').textContent = stats.completed;
@@ -408,9 +422,11 @@
   var ACTION_WORDS = { attach: 'Attach to payment', refund: 'Refund to the payer', dismiss: 'Dismiss' };
 
   function loadReceipts() {
-    return Promise.all(REVIEW_STATES.map(function (receiptState) {
-      return api('/api/receipts?state=' + receiptState + '&limit=50').then(function (page) { return page.items; });
-    })).then(function (lists) {
+    return latest('receipts', function () {
+      return Promise.all(REVIEW_STATES.map(function (receiptState) {
+        return api('/api/receipts?state=' + receiptState + '&limit=50').then(function (page) { return page.items; });
+      }));
+    }, function (lists) {
       var receipts = [].concat.apply([], lists).sort(function (a, b) { return a.createdAt < b.createdAt ? 1 : -1; });
       renderReceipts(receipts);
     });
