@@ -42,6 +42,8 @@ export interface BenchOptions {
   logLevel: string;
   /** write V8 CPU profiles of the service's processes to <resultsDir>/profiles */
   profile: boolean;
+  /** bench/versus-peer.ts: how many service-then-peer rounds */
+  rounds: number;
   /** where results go: bench/results, or bench/results/smoke in smoke mode */
   resultsDir: string;
   runId: string;
@@ -60,6 +62,7 @@ export function parseOptions(argv = process.argv.slice(2)): { options: BenchOpti
       'stats-load': { type: 'string', default: 'rebuild' },
       'log-level': { type: 'string', default: 'warn' },
       profile: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
     },
   });
   const int = (value: string | undefined, name: string) => {
@@ -81,6 +84,7 @@ export function parseOptions(argv = process.argv.slice(2)): { options: BenchOpti
       statsLoad: values['stats-load'],
       logLevel: values['log-level'] ?? 'warn',
       profile: values.profile ?? false,
+      rounds: int(values.rounds, 'rounds') ?? 3,
       resultsDir: join(ROOT, 'bench', 'results', ...(smoke ? ['smoke'] : [])),
       runId: process.env.BENCH_RUN_ID ?? `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`,
     },
