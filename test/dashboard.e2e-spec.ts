@@ -66,6 +66,32 @@ describe('Payments dashboard (/dashboard)', () => {
     await page.locator('#key-submit').click();
   }
 
+  /** A referral in pending-payment whose push Daraja accepted; the payment it has. */
+  async function acceptedPayment(phone: string, amount: number, patientName: string) {
+    const referralId = await flow.referralInPendingPayment(phone, { amount, patientName });
+    const payment = await waitFor(async () => {
+      const p = await flow.onlyPayment(referralId);
+      return p.stkRequestId ? p : null;
+    }, 'the push to be accepted');
+    return { referralId, payment };
+  }
+
+  /**
+   * Money M-Pesa took under a CheckoutRequestID Daraja issued but no push of ours received (another
+   * till's push, say): confirmed by an STK Push Query, and no payment could have sent it. Waits
+   * until its receipt is `unmatched`.
+   */
+  async function unmatchedReceipt(phone: string, amount: number, receipt: string): Promise<void> {
+    const answer = await t.app.get(DarajaClient).stkPush({ phoneNumber: phone, amount, accountReference: 'ELSEWHERE', transactionDesc: 'Fee', callbackUrl: 'http://127.0.0.1:9/elsewhere' });
+    if (answer.kind !== 'accepted') throw new Error(`the simulator refused the push: ${JSON.stringify(answer)}`);
+    await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(answer.checkoutRequestId, amount, phone, receipt)).expect(200);
+    await waitFor(async () => (await receiptState(receipt)) === 'unmatched', `${receipt} to be unmatched`, 20_000);
+  }
+
+  async function receiptState(receipt: string): Promise<string> {
+    return (await flow.http.get(`/api/receipts/${receipt}`, 'admin')).body.state as string;
+  }
+
   async function paidReferral(amount: number): Promise<string> {
     const id = await flow.referralInPendingPayment('0708374149', { amount });
     await flow.finalPayment((await flow.onlyPayment(id)).id);
@@ -180,25 +206,9 @@ describe('Payments dashboard (/dashboard)', () => {
     // 254700000201: the simulator never calls back for this phone, so the test plays the callbacks.
     const phone = '254700000201';
     const amount = 4321;
-    const referralId = await flow.referralInPendingPayment(phone, { amount, patientName: 'Akinyi Mwangi' });
-    const payment = await waitFor(async () => {
-      const p = await flow.onlyPayment(referralId);
-      return p.stkRequestId ? p : null;
-    }, 'the push to be accepted');
-    // Money M-Pesa took under CheckoutRequestIDs Daraja issued but no push of ours received (another
-    // till's push, say): confirmed by an STK Push Query, and no payment could have sent them.
-    const daraja = t.app.get(DarajaClient);
-    const foreignPush = async (): Promise<string> => {
-      const answer = await daraja.stkPush({ phoneNumber: phone, amount, accountReference: 'ELSEWHERE', transactionDesc: 'Fee', callbackUrl: 'http://127.0.0.1:9/elsewhere' });
-      if (answer.kind !== 'accepted') throw new Error(`the simulator refused the push: ${JSON.stringify(answer)}`);
-      return answer.checkoutRequestId;
-    };
+    const { referralId, payment } = await acceptedPayment(phone, amount, 'Akinyi Mwangi');
     const receipts = ['RDASH00001', 'RDASH00002'];
-    for (const receipt of receipts) {
-      await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(await foreignPush(), amount, phone, receipt)).expect(200);
-    }
-    const stateOf = async (receipt: string) => (await flow.http.get(`/api/receipts/${receipt}`, 'admin')).body.state as string;
-    for (const receipt of receipts) await waitFor(async () => (await stateOf(receipt)) === 'unmatched', `${receipt} to be unmatched`, 20_000);
+    for (const receipt of receipts) await unmatchedReceipt(phone, amount, receipt);
 
     const page = await newPage();
     await signIn(page, ADMIN_KEY);
@@ -216,7 +226,7 @@ describe('Payments dashboard (/dashboard)', () => {
     await row(receipts[0]).locator('button[type="submit"]').click();
     await row(receipts[0]).locator('.resolve-error').waitFor({ state: 'visible' });
     expect(await row(receipts[0]).locator('.resolve-error').textContent()).toMatch(/^NOT_FOUND: /);
-    expect(await stateOf(receipts[0])).toBe('unmatched');
+    expect(await receiptState(receipts[0])).toBe('unmatched');
 
     // Attach: the payment completes as a success callback would complete it, and the referral is paid.
     await row(receipts[0]).locator('.resolve-payment').fill(payment.id);
@@ -244,16 +254,9 @@ describe('Payments dashboard (/dashboard)', () => {
     // Found by CI: a live event's reload and the form's reload overlap, and the older answer came back last.
     const phone = '254700000201';
     const amount = 2468;
-    const referralId = await flow.referralInPendingPayment(phone, { amount, patientName: 'Wanjiku Otieno' });
-    const payment = await waitFor(async () => {
-      const p = await flow.onlyPayment(referralId);
-      return p.stkRequestId ? p : null;
-    }, 'the push to be accepted');
-    const foreign = await t.app.get(DarajaClient).stkPush({ phoneNumber: phone, amount, accountReference: 'ELSEWHERE', transactionDesc: 'Fee', callbackUrl: 'http://127.0.0.1:9/elsewhere' });
-    if (foreign.kind !== 'accepted') throw new Error(`the simulator refused the push: ${JSON.stringify(foreign)}`);
+    const { payment } = await acceptedPayment(phone, amount, 'Wanjiku Otieno');
     const receipt = 'RDASH00003';
-    await flow.http.raw.post(DEV_CALLBACK_PATH).send(successCallback(foreign.checkoutRequestId, amount, phone, receipt)).expect(200);
-    await waitFor(async () => (await flow.http.get(`/api/receipts/${receipt}`, 'admin')).body.state === 'unmatched', `${receipt} to be unmatched`, 20_000);
+    await unmatchedReceipt(phone, amount, receipt);
 
     const page = await newPage();
     await signIn(page, ADMIN_KEY);
@@ -289,7 +292,7 @@ describe('Payments dashboard (/dashboard)', () => {
     await row.locator('.resolve-reason').fill('paid at the desk, refunded in cash');
     await row.locator('button[type="submit"]').click();
     await row.waitFor({ state: 'detached' });
-    expect((await flow.http.get(`/api/receipts/${receipt}`, 'admin')).body.state).toBe('dismissed');
+    expect(await receiptState(receipt)).toBe('dismissed');
 
     release();
     await delivered;
