@@ -5,7 +5,7 @@
 //   node -r ./test/support/ts-register.js bench/versus-peer.ts callbacks --rounds 5 --n 10000
 //   node -r ./test/support/ts-register.js bench/versus-peer.ts push --rounds 3 --n 5000
 import { runCallbackBench } from './callbacks';
-import { machineInfo, main, parseOptions, printTable, Row, round, writeResult } from './lib/harness';
+import { BenchOptions, machineInfo, main, parseOptions, printTable, Row, round, writeResult } from './lib/harness';
 import { peersWanted } from './lib/peers';
 import { runPushBench } from './push';
 
@@ -18,7 +18,7 @@ interface Round {
   load1m: string;
 }
 
-async function oneRound(which: 'callbacks' | 'push', options: Parameters<typeof runPushBench>[0]): Promise<Round> {
+async function oneRound(which: 'callbacks' | 'push', options: BenchOptions): Promise<Round> {
   if (which === 'callbacks') {
     const r = await runCallbackBench(options);
     if (!r.peer.ran) throw new Error(`the callback peer did not run: ${r.peer.reason}`);
